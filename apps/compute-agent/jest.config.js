@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'compute-agent',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};

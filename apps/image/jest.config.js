@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'image',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'network-agent',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'overcast',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'volume-agent',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};

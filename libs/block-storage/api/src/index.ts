@@ -1,0 +1,2 @@
+export * from './block-storage.config';
+export * from './block-storage.module';

@@ -1,0 +1,2 @@
+export * from './compute.config';
+export * from './compute.module';

@@ -1,0 +1,85 @@
+/**
+ * Keystone's default rules, in oslo.policy syntax. A cloud admin holds the admin role on the admin
+ * project or on the system; members manage their own password and application credentials and
+ * see their own projects; everything else is the cloud admin's. An operator's policy file
+ * overrides any of them by name.
+ */
+export const IDENTITY_POLICY: Record<string, string> = {
+  admin_required: '(role:admin and is_admin_project:True) or (role:admin and system_scope:all)',
+  service_role: 'role:service',
+  owner: 'user_id:%(target.user.id)s',
+  token_subject: 'user_id:%(target.token.user_id)s',
+
+  'identity:validate_token': 'rule:admin_required or rule:service_role or rule:token_subject',
+  'identity:check_token': 'rule:admin_required or rule:service_role or rule:token_subject',
+  'identity:revoke_token': 'rule:admin_required or rule:service_role or rule:token_subject',
+  'identity:list_revoke_events': 'rule:admin_required or rule:service_role',
+
+  'identity:get_domain': 'rule:admin_required or domain_id:%(target.domain.id)s or project_domain_id:%(target.domain.id)s',
+  'identity:list_domains': 'rule:admin_required',
+  'identity:create_domain': 'rule:admin_required',
+  'identity:update_domain': 'rule:admin_required',
+  'identity:delete_domain': 'rule:admin_required',
+
+  'identity:get_project': 'rule:admin_required or project_id:%(target.project.id)s',
+  'identity:list_projects': 'rule:admin_required',
+  'identity:list_user_projects': 'rule:admin_required or rule:owner',
+  'identity:create_project': 'rule:admin_required',
+  'identity:update_project': 'rule:admin_required',
+  'identity:delete_project': 'rule:admin_required',
+
+  'identity:get_user': 'rule:admin_required or rule:owner',
+  'identity:list_users': 'rule:admin_required',
+  'identity:create_user': 'rule:admin_required',
+  'identity:update_user': 'rule:admin_required',
+  'identity:delete_user': 'rule:admin_required',
+  'identity:change_password': 'rule:owner',
+
+  'identity:get_group': 'rule:admin_required',
+  'identity:list_groups': 'rule:admin_required',
+  'identity:list_groups_for_user': 'rule:admin_required or rule:owner',
+  'identity:create_group': 'rule:admin_required',
+  'identity:update_group': 'rule:admin_required',
+  'identity:delete_group': 'rule:admin_required',
+  'identity:list_users_in_group': 'rule:admin_required',
+  'identity:add_user_to_group': 'rule:admin_required',
+  'identity:remove_user_from_group': 'rule:admin_required',
+  'identity:check_user_in_group': 'rule:admin_required',
+
+  'identity:get_role': 'rule:admin_required',
+  'identity:list_roles': 'rule:admin_required',
+  'identity:create_role': 'rule:admin_required',
+  'identity:update_role': 'rule:admin_required',
+  'identity:delete_role': 'rule:admin_required',
+  'identity:get_implied_role': 'rule:admin_required',
+  'identity:list_implied_roles': 'rule:admin_required',
+  'identity:list_role_inference_rules': 'rule:admin_required',
+  'identity:create_implied_role': 'rule:admin_required',
+  'identity:delete_implied_role': 'rule:admin_required',
+  'identity:check_grant': 'rule:admin_required',
+  'identity:list_grants': 'rule:admin_required',
+  'identity:create_grant': 'rule:admin_required',
+  'identity:revoke_grant': 'rule:admin_required',
+  'identity:list_role_assignments': 'rule:admin_required',
+
+  'identity:get_region': '',
+  'identity:list_regions': '',
+  'identity:create_region': 'rule:admin_required',
+  'identity:update_region': 'rule:admin_required',
+  'identity:delete_region': 'rule:admin_required',
+  'identity:get_service': 'rule:admin_required',
+  'identity:list_services': 'rule:admin_required',
+  'identity:create_service': 'rule:admin_required',
+  'identity:update_service': 'rule:admin_required',
+  'identity:delete_service': 'rule:admin_required',
+  'identity:get_endpoint': 'rule:admin_required',
+  'identity:list_endpoints': 'rule:admin_required',
+  'identity:create_endpoint': 'rule:admin_required',
+  'identity:update_endpoint': 'rule:admin_required',
+  'identity:delete_endpoint': 'rule:admin_required',
+
+  'identity:get_application_credential': 'rule:admin_required or rule:owner',
+  'identity:list_application_credentials': 'rule:admin_required or rule:owner',
+  'identity:create_application_credential': 'rule:owner',
+  'identity:delete_application_credential': 'rule:admin_required or rule:owner',
+};

@@ -1,0 +1,128 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { type AuthContext, CurrentAuth, PolicyService } from '@overcast/shared/auth';
+import { badRequest, parseInput } from '@overcast/shared/core';
+import { DomainEntity, ProjectEntity } from '@overcast/identity/data-access';
+import { type Request } from 'express';
+import { ArrayContains, ArrayOverlap, Repository } from 'typeorm';
+import { z } from 'zod';
+import { defaultDomainId } from '../../common/default-domain';
+import { newId } from '../../common/ids';
+import { collection } from '../../common/links';
+import { findOr404, saveUnique } from '../../common/persistence';
+import { descriptionSchema, queryFlag, tagsSchema } from '../../common/schemas';
+import { RevocationService } from '../../revocations/revocation.service';
+import { GrantService } from '../grants/grant.service';
+import { presentProject } from './project.presenter';
+
+const projectName = z.string().trim().min(1).max(64);
+const createSchema = z.object({
+  project: z.object({
+    name: projectName,
+    domain_id: z.string().min(1).max(64).optional(),
+    parent_id: z.string().min(1).max(64).nullable().optional(),
+    description: descriptionSchema.optional(),
+    enabled: z.boolean().optional(),
+    is_domain: z.literal(false).optional(),
+    tags: tagsSchema.optional(),
+  }),
+});
+const updateSchema = z.object({
+  project: z.object({ name: projectName, description: descriptionSchema, enabled: z.boolean(), tags: tagsSchema }).partial(),
+});
+
+function tagList(value: string | undefined): string[] | undefined {
+  return value === undefined ? undefined : value.split(',').filter(Boolean);
+}
+
+@Controller('v3/projects')
+export class ProjectsController {
+  constructor(
+    @InjectRepository(ProjectEntity, 'identity') private readonly projects: Repository<ProjectEntity>,
+    @InjectRepository(DomainEntity, 'identity') private readonly domains: Repository<DomainEntity>,
+    private readonly policy: PolicyService,
+    private readonly revocations: RevocationService,
+    private readonly grants: GrantService,
+  ) {}
+
+  @Post()
+  async create(@CurrentAuth() auth: AuthContext, @Body() body: unknown, @Req() request: Request) {
+    const { project } = parseInput(createSchema, body);
+    let domainId = project.domain_id ?? defaultDomainId(auth);
+    let parentId: string | null = null;
+    if (project.parent_id && project.parent_id !== domainId) {
+      const parent = await this.projects.findOneBy({ id: project.parent_id });
+      if (!parent) {
+        throw badRequest(`Could not find parent project: ${project.parent_id}.`);
+      }
+      domainId = parent.domainId;
+      parentId = parent.id;
+    }
+    this.policy.enforce('identity:create_project', auth, { 'target.project.domain_id': domainId });
+    if (!(await this.domains.existsBy({ id: domainId }))) {
+      throw badRequest(`Could not find domain: ${domainId}.`);
+    }
+    const row = this.projects.create({
+      id: newId(),
+      name: project.name,
+      domainId,
+      parentId,
+      description: project.description ?? null,
+      enabled: project.enabled ?? true,
+      tags: project.tags ?? [],
+      extra: {},
+    });
+    return { project: presentProject(request, await saveUnique(this.projects, row, 'project', project.name)) };
+  }
+
+  @Get()
+  async list(@CurrentAuth() auth: AuthContext, @Query() query: Record<string, string>, @Req() request: Request) {
+    this.policy.enforce('identity:list_projects', auth, { 'target.domain_id': query['domain_id'] });
+    const tags = tagList(query['tags']);
+    const anyTags = tagList(query['tags-any']);
+    const rows = await this.projects.find({
+      where: {
+        name: query['name'],
+        domainId: query['domain_id'],
+        enabled: queryFlag(query['enabled']),
+        parentId: query['parent_id'],
+        tags: tags ? ArrayContains(tags) : anyTags ? ArrayOverlap(anyTags) : undefined,
+      },
+      order: { name: 'ASC' },
+    });
+    return collection(request, 'projects', rows.map((row) => presentProject(request, row)));
+  }
+
+  @Get(':id')
+  async get(@CurrentAuth() auth: AuthContext, @Param('id') id: string, @Req() request: Request) {
+    const row = await this.projects.findOneBy({ id });
+    this.policy.enforce('identity:get_project', auth, { 'target.project.id': id, 'target.project.domain_id': row?.domainId });
+    return { project: presentProject(request, row ?? (await findOr404(this.projects, 'project', id))) };
+  }
+
+  @Patch(':id')
+  async update(@CurrentAuth() auth: AuthContext, @Param('id') id: string, @Body() body: unknown, @Req() request: Request) {
+    this.policy.enforce('identity:update_project', auth, { 'target.project.id': id });
+    const { project } = parseInput(updateSchema, body);
+    const row = await findOr404(this.projects, 'project', id);
+    const disabling = row.enabled && project.enabled === false;
+    Object.assign(row, project);
+    const saved = await saveUnique(this.projects, row, 'project', row.name);
+    if (disabling) {
+      await this.revocations.revoke({ project_id: id });
+    }
+    return { project: presentProject(request, saved) };
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  async delete(@CurrentAuth() auth: AuthContext, @Param('id') id: string) {
+    this.policy.enforce('identity:delete_project', auth, { 'target.project.id': id });
+    await findOr404(this.projects, 'project', id);
+    if (await this.projects.existsBy({ parentId: id })) {
+      throw badRequest(`Project ${id} has child projects; delete them first.`);
+    }
+    await this.grants.deleteProject(id);
+    await this.revocations.revoke({ project_id: id });
+  }
+}

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'identity-data-access',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};

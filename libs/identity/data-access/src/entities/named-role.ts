@@ -1,0 +1,4 @@
+export interface NamedRole {
+  id: string;
+  name: string;
+}

@@ -1,0 +1,2 @@
+export * from './image.config';
+export * from './image.module';

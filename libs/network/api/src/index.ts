@@ -1,0 +1,2 @@
+export * from './network.config';
+export * from './network.module';

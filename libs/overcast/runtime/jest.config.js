@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'overcast-runtime',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};

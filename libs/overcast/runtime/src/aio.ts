@@ -1,0 +1,90 @@
+import { bootstrapIdentity, identityKeyDir, KeyRing } from '@overcast/identity/api';
+import { commonSettings, type ConfigSources, createLogger, loadConfig } from '@overcast/shared/core';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pino from 'pino';
+import { writeClientConfig } from './client-config';
+import { CATALOG, SERVICE_NAMES, serviceSettings, type StartedService, startService, stopService } from './services';
+
+interface AioSecrets {
+  adminPassword: string;
+  servicePasswords: Record<string, string>;
+}
+
+const newPassword = () => randomBytes(18).toString('base64url');
+
+/** The all-in-one's generated passwords, kept in the data dir (mode 0600) so a restart keeps them. */
+async function loadOrCreateSecrets(dataDir: string, adminPassword: string | undefined): Promise<{ secrets: AioSecrets; firstStart: boolean }> {
+  const path = join(dataDir, 'aio-secrets.json');
+  try {
+    return { secrets: JSON.parse(await readFile(path, 'utf8')) as AioSecrets, firstStart: false };
+  } catch {
+    const secrets: AioSecrets = { adminPassword: adminPassword ?? newPassword(), servicePasswords: Object.fromEntries(SERVICE_NAMES.filter((name) => name !== 'identity').map((name) => [name, newPassword()])) };
+    await writeFile(path, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+    return { secrets, firstStart: true };
+  }
+}
+
+/** Every service in this process on embedded defaults: PGlite under the data dir, in-process bus. */
+export async function runAllInOne(sources: ConfigSources): Promise<void> {
+  const startedAt = performance.now();
+  const common = loadConfig(commonSettings, '', sources);
+  const dataDir = resolve(common.dataDir);
+  await mkdir(join(dataDir, 'logs'), { recursive: true, mode: 0o700 });
+  const logger = createLogger({ level: common.logLevel, destination: pino.destination({ dest: join(dataDir, 'logs', 'overcast.log'), mkdir: true, sync: false }) });
+  const { secrets, firstStart } = await loadOrCreateSecrets(dataDir, sources.env['OVERCAST_ADMIN_PASSWORD']);
+  const env: Record<string, string | undefined> = { ...sources.env, OVERCAST_DATA_DIR: dataDir };
+  for (const [name, password] of Object.entries(secrets.servicePasswords)) {
+    env[`OVERCAST_${name.toUpperCase().replace(/-/g, '_')}_SERVICE_PASSWORD`] = password;
+  }
+  const aioSources = { ...sources, env };
+  const aioCommon = loadConfig(commonSettings, '', aioSources);
+  const settings = serviceSettings(aioSources);
+
+  const started: StartedService[] = [];
+  const stopAll = async () => {
+    for (const service of started.reverse()) {
+      await stopService(service);
+    }
+  };
+  try {
+    const identitySettings = settings.identity();
+    await KeyRing.initialize(identityKeyDir(aioCommon, identitySettings));
+    const identity = await startService('identity', aioCommon, aioSources, logger, true);
+    started.push(identity);
+    if (firstStart && identity.database) {
+      const ports = Object.fromEntries(SERVICE_NAMES.map((name) => [name, settings[name]().port]));
+      await bootstrapIdentity(identity.database.dataSource, {
+        adminPassword: secrets.adminPassword,
+        region: aioCommon.region,
+        serviceUsers: Object.entries(secrets.servicePasswords).map(([name, password]) => ({ name, password })),
+        catalog: CATALOG.map((entry) => ({ ...entry, url: `http://${aioCommon.publicHost}:${ports[entry.service]}${entry.path}` })),
+      });
+      await writeClientConfig(dataDir, { authUrl: `http://${aioCommon.publicHost}:${identitySettings.port}/v3`, password: secrets.adminPassword, region: aioCommon.region });
+    }
+    for (const name of SERVICE_NAMES.filter((service) => service !== 'identity')) {
+      started.push(await startService(name, aioCommon, aioSources, logger, true));
+    }
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+
+  for (const service of started) {
+    console.log(`${service.http.name.padEnd(14)} ${service.http.url}`);
+  }
+  console.log(`Overcast all-in-one is up in ${((performance.now() - startedAt) / 1000).toFixed(2)} s; data in ${dataDir}`);
+  console.log(`  OS_CLIENT_CONFIG_FILE=${join(dataDir, 'clouds.yaml')} OS_CLOUD=overcast openstack token issue`);
+
+  await new Promise<void>((resolveStop) => {
+    const stop = (signal: string) => {
+      console.log(`${signal}: stopping`);
+      resolveStop();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await stopAll();
+  logger.flush();
+}

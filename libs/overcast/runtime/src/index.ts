@@ -1,0 +1,3 @@
+export * from './aio';
+export * from './serve';
+export * from './services';

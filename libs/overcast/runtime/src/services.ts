@@ -1,0 +1,78 @@
+import { BlockStorageModule, blockStorageSettings } from '@overcast/block-storage/api';
+import { ComputeModule, computeSettings } from '@overcast/compute/api';
+import { identitySettings, openIdentityDatabase, startIdentity } from '@overcast/identity/api';
+import { ImageModule, imageSettings } from '@overcast/image/api';
+import { NetworkModule, networkSettings } from '@overcast/network/api';
+import { type CommonSettings, type ConfigSources, loadConfig, type Logger, type RunningHttpService, startHttpService } from '@overcast/shared/core';
+import { type Database } from '@overcast/shared/db';
+
+export const SERVICE_NAMES = ['identity', 'compute', 'image', 'network', 'block-storage'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+export interface StartedService {
+  http: RunningHttpService;
+  database?: Database;
+}
+
+/** How each service appears in the catalog: type, Keystone-era name, port and path. */
+export const CATALOG = [
+  { service: 'identity', type: 'identity', name: 'keystone', description: 'Identity (Keystone v3)', path: '/v3' },
+  { service: 'compute', type: 'compute', name: 'nova', description: 'Compute (Nova v2.1)', path: '/v2.1' },
+  { service: 'image', type: 'image', name: 'glance', description: 'Image (Glance v2)', path: '' },
+  { service: 'network', type: 'network', name: 'neutron', description: 'Network (Neutron v2.0)', path: '' },
+  { service: 'block-storage', type: 'volumev3', name: 'cinderv3', description: 'Block Storage (Cinder v3)', path: '/v3/$(project_id)s' },
+  { service: 'block-storage', type: 'block-storage', name: 'cinder', description: 'Block Storage (Cinder v3)', path: '/v3/$(project_id)s' },
+] as const;
+
+/** Each service's settings section, validated; a wrong one stops start-up naming the setting. */
+export function serviceSettings(sources: ConfigSources) {
+  return {
+    identity: () => loadConfig(identitySettings, 'identity', sources),
+    compute: () => loadConfig(computeSettings, 'compute', sources),
+    image: () => loadConfig(imageSettings, 'image', sources),
+    network: () => loadConfig(networkSettings, 'network', sources),
+    'block-storage': () => loadConfig(blockStorageSettings, 'block-storage', sources),
+  } satisfies Record<ServiceName, () => { port: number }>;
+}
+
+export async function startService(name: ServiceName, common: CommonSettings, sources: ConfigSources, logger: Logger, migrate: boolean): Promise<StartedService> {
+  const settings = serviceSettings(sources);
+  const http = (module: Parameters<typeof startHttpService>[0]['module'], errorFormat: Parameters<typeof startHttpService>[0]['errorFormat'], port: number) =>
+    startHttpService({ name, module, errorFormat, host: common.bindHost, port, logger });
+  switch (name) {
+    case 'identity': {
+      const identity = settings.identity();
+      const database = await openIdentityDatabase(common, identity);
+      try {
+        if (migrate) {
+          await database.migrate();
+        }
+        return { http: await startIdentity({ common, settings: identity, database, logger }), database };
+      } catch (error) {
+        await database.close();
+        throw error;
+      }
+    }
+    case 'compute': {
+      const compute = settings.compute();
+      return { http: await http(ComputeModule.forRoot(common, compute), 'nova', compute.port) };
+    }
+    case 'image': {
+      const image = settings.image();
+      return { http: await http(ImageModule.forRoot(common, image), 'glance', image.port) };
+    }
+    case 'network': {
+      const network = settings.network();
+      return { http: await http(NetworkModule.forRoot(common, network), 'neutron', network.port) };
+    }
+    case 'block-storage': {
+      const blockStorage = settings['block-storage']();
+      return { http: await http(BlockStorageModule.forRoot(common, blockStorage), 'nova', blockStorage.port) };
+    }
+  }
+}
+
+export async function stopService(service: StartedService): Promise<void> {
+  await service.http.close();
+  await service.database?.close();
+}

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'shared-auth',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};

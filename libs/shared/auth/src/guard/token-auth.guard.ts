@@ -1,0 +1,30 @@
+import { type ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AuthGuard } from '@nestjs/passport';
+import { unauthorized } from '@overcast/shared/core';
+import { TOKEN_STRATEGY } from './token.strategy';
+
+const PUBLIC_ROUTE = 'overcast:public-route';
+
+/** Marks a route (version discovery, token issue, key set) that needs no token. */
+export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
+
+/** Every route needs a valid, unrevoked token unless marked @Public(). */
+@Injectable()
+export class TokenAuthGuard extends AuthGuard(TOKEN_STRATEGY) {
+  constructor(private readonly reflector: Reflector) {
+    super();
+  }
+
+  override canActivate(context: ExecutionContext) {
+    const isPublic = this.reflector.getAllAndOverride<boolean | undefined>(PUBLIC_ROUTE, [context.getHandler(), context.getClass()]);
+    return isPublic === true || super.canActivate(context);
+  }
+
+  override handleRequest<T>(error: unknown, user: T | false): T {
+    if (error || !user) {
+      throw unauthorized();
+    }
+    return user;
+  }
+}

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'shared-bus',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};

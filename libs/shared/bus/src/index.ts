@@ -1,0 +1,17 @@
+export {
+  MessageBus,
+  DEFAULT_CALL_TIMEOUT_MS,
+  DEFAULT_VERSION,
+  MAX_DELIVERIES,
+  type BusHandler,
+  type BusLogger,
+  type BusMessageMeta,
+  type BusSubscription,
+  type CallOptions,
+  type SendOptions,
+} from './message-bus';
+export { BusRemoteError, BusTimeoutError, BusUnavailableError } from './bus.errors';
+export { createMessageBus, type MessageBusOptions } from './create-message-bus';
+export { BusModule, type BusModuleOptions } from './bus.module';
+export { BusContext, BusServer } from './bus.server';
+export { runAgent } from './run-agent';

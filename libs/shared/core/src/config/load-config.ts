@@ -1,0 +1,91 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { type z } from 'zod';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export interface ConfigSources {
+  /** Environment variables; `OVERCAST_<SECTION>_<PATH>` overrides the file. */
+  env: Record<string, string | undefined>;
+  /** Parsed config file (YAML or JSON) whose top-level keys are sections. */
+  file?: Record<string, unknown>;
+}
+
+/** `tokenExpiration` → `TOKEN_EXPIRATION`. */
+function toEnvSegment(key: string): string {
+  return key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/-/g, '_').toUpperCase();
+}
+
+export function envName(section: string, path: readonly PropertyKey[]): string {
+  const parts = [section, ...path.map(String)].filter((part) => part !== '');
+  return ['OVERCAST', ...parts.map(toEnvSegment)].join('_');
+}
+
+function isObjectSchema(schema: z.ZodType): schema is z.ZodObject {
+  return schema.def.type === 'object';
+}
+
+function unwrap(schema: z.ZodType): z.ZodType {
+  const def = schema.def as { type: string; innerType?: z.ZodType };
+  return (def.type === 'default' || def.type === 'optional') && def.innerType ? unwrap(def.innerType) : schema;
+}
+
+/** Overlay the environment onto the file section, following the schema's shape. */
+function overlayEnv(schema: z.ZodType, section: string, path: string[], base: unknown, env: ConfigSources['env']): unknown {
+  const inner = unwrap(schema);
+  if (isObjectSchema(inner)) {
+    const result: Record<string, unknown> = { ...(typeof base === 'object' && base !== null ? base : {}) };
+    for (const [key, child] of Object.entries(inner.shape)) {
+      const value = overlayEnv(child as z.ZodType, section, [...path, key], result[key], env);
+      if (value !== undefined) {
+        result[key] = value;
+      }
+    }
+    return result;
+  }
+  return env[envName(section, path)] ?? base;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value) && Object.getPrototypeOf(value) === Object.prototype) {
+    for (const child of Object.values(value)) {
+      deepFreeze(child);
+    }
+    Object.freeze(value);
+  }
+  return value;
+}
+
+export function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read config file ${path}: ${(error as Error).message}`);
+  }
+  const parsed: unknown = parseYaml(text);
+  if (parsed !== null && typeof parsed !== 'object') {
+    throw new ConfigError(`config file ${path} must hold a mapping of sections`);
+  }
+  return (parsed ?? {}) as Record<string, unknown>;
+}
+
+/**
+ * Validate one section of settings into a frozen typed object. A wrong setting stops start-up
+ * with a message naming the setting, its environment variable and what is wrong.
+ */
+export function loadConfig<S extends z.ZodObject>(schema: S, section: string, sources: ConfigSources): Readonly<z.infer<S>> {
+  const fromFile = section === '' ? sources.file : sources.file?.[section];
+  const raw = overlayEnv(schema, section, [], fromFile, sources.env);
+  const result = schema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const name = [section, ...issue.path.map(String)].filter(Boolean).join('.');
+      return `invalid setting ${name} (env ${envName(section, issue.path)}): ${issue.message}`;
+    });
+    throw new ConfigError(problems.join('; '));
+  }
+  return deepFreeze(result.data);
+}

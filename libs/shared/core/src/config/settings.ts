@@ -1,0 +1,58 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { Secret } from './secret';
+
+/** Zod building blocks for settings that arrive as strings from the environment. */
+export const setting = {
+  string: () => z.string().min(1),
+  integer: () => z.coerce.number().int(),
+  boolean: () =>
+    z.preprocess((value) => {
+      if (typeof value !== 'string') {
+        return value;
+      }
+      const lowered = value.toLowerCase();
+      if (['true', '1', 'yes', 'on'].includes(lowered)) {
+        return true;
+      }
+      if (['false', '0', 'no', 'off'].includes(lowered)) {
+        return false;
+      }
+      return value;
+    }, z.boolean()),
+  secret: () => z.union([z.instanceof(Secret), z.string().min(1).transform((value) => new Secret(value))]),
+  /** A PostgreSQL URL, or `embedded` for the embedded PGlite database under the data dir. */
+  databaseUrl: () =>
+    z.string().refine((value) => value === 'embedded' || /^postgres(ql)?:\/\//.test(value), {
+      message: 'must be "embedded" or a postgres:// URL',
+    }),
+  /** `memory://` for the in-process bus (all-in-one), or an amqp:// URL of RabbitMQ. */
+  transportUrl: () =>
+    z.string().refine((value) => /^(memory|amqps?):\/\//.test(value), {
+      message: 'must be memory:// or an amqp:// URL',
+    }),
+};
+
+/** Settings every service process shares. */
+export const commonSettings = z.object({
+  dataDir: setting.string().default('./data'),
+  transportUrl: setting.transportUrl().default('memory://'),
+  region: setting.string().default('RegionOne'),
+  /** This node's name: agents serve `<role>.<host>` on the bus. */
+  host: setting.string().default(hostname()),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+  /** Address the APIs listen on. */
+  bindHost: setting.string().default('127.0.0.1'),
+  /** Host name clients use to reach the APIs; goes into the catalog. */
+  publicHost: setting.string().default('127.0.0.1'),
+  policyFile: setting.string().optional(),
+  /** Where the other services reach identity for its public keys and revocation list. */
+  identityUrl: z.url().default('http://127.0.0.1:5000'),
+});
+
+/** The settings of a service that validates tokens but is not identity: its own service user. */
+export const serviceUserSettings = {
+  serviceUserName: setting.string().optional(),
+  servicePassword: setting.secret(),
+};
+export type CommonSettings = z.infer<typeof commonSettings>;

@@ -1,0 +1,61 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
+import { type Request, type Response } from 'express';
+import { type Logger } from 'pino';
+import { type ErrorFormat, renderError } from './error-formats';
+import { faultForStatus, OpenStackError } from './openstack-error';
+
+interface BodyParserError {
+  type: string;
+  status: number;
+}
+
+function isBodyParserError(error: unknown): error is BodyParserError {
+  return typeof error === 'object' && error !== null && 'type' in error && 'status' in error && typeof (error as BodyParserError).status === 'number';
+}
+
+/** What the caller may see of an error; anything unexpected becomes a logged 500 without internals. */
+export function describeError(error: unknown): { status: number; message: string; type?: string; unexpected: boolean } {
+  if (error instanceof OpenStackError) {
+    return { status: error.status, message: error.message, type: error.type, unexpected: false };
+  }
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    const body = error.getResponse();
+    const message = status === 404 ? 'The resource could not be found.' : typeof body === 'string' ? body : error.message;
+    return { status, message, unexpected: status >= 500 };
+  }
+  if (isBodyParserError(error)) {
+    const message = error.type === 'entity.too.large' ? 'Request body is too large.' : 'Malformed request body: it is not valid JSON.';
+    return { status: error.status, message, unexpected: false };
+  }
+  return {
+    status: 500,
+    message: 'An unexpected error prevented the server from fulfilling your request.',
+    unexpected: true,
+  };
+}
+
+export function sendError(format: ErrorFormat, logger: Logger, error: unknown, request: Request, response: Response): void {
+  const { status, message, type, unexpected } = describeError(error);
+  if (unexpected) {
+    logger.error({ err: error, method: request.method, path: request.path }, 'unexpected error');
+  }
+  if (response.headersSent) {
+    response.destroy();
+    return;
+  }
+  response.status(status).json(renderError(format, faultForStatus(status), message, type));
+}
+
+@Catch()
+export class OpenStackExceptionFilter implements ExceptionFilter {
+  constructor(
+    private readonly format: ErrorFormat,
+    private readonly logger: Logger,
+  ) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    sendError(this.format, this.logger, exception, http.getRequest<Request>(), http.getResponse<Response>());
+  }
+}

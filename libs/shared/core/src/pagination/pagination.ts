@@ -1,0 +1,48 @@
+import { badRequest } from '../errors/openstack-error';
+
+export interface PageRequest {
+  limit?: number;
+  marker?: string;
+}
+
+/** Reads `limit` and `marker` from a query string, refusing nonsense with a 400. */
+export function parsePageRequest(query: Record<string, unknown>, maxLimit: number): PageRequest {
+  const page: PageRequest = {};
+  if (query['limit'] !== undefined) {
+    const limit = Number(query['limit']);
+    if (!Number.isInteger(limit) || limit < 0) {
+      throw badRequest(`limit must be a non-negative integer, not ${JSON.stringify(query['limit'])}.`);
+    }
+    page.limit = Math.min(limit, maxLimit);
+  }
+  if (query['marker'] !== undefined) {
+    if (typeof query['marker'] !== 'string' || query['marker'] === '') {
+      throw badRequest('marker must be a resource id.');
+    }
+    page.marker = query['marker'];
+  }
+  return page;
+}
+
+export interface PageLink {
+  rel: 'next' | 'previous';
+  href: string;
+}
+
+/** The `next` link of a page that came back full: same query, marker set to the page's last id. */
+export function nextPageLink(baseUrl: string, query: Record<string, unknown>, items: readonly { id: string }[], limit: number | undefined): PageLink[] {
+  const last = items.at(-1);
+  if (limit === undefined || limit === 0 || items.length < limit || !last) {
+    return [];
+  }
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (key !== 'marker' && value !== undefined) {
+      for (const item of Array.isArray(value) ? value : [value]) {
+        params.append(key, String(item));
+      }
+    }
+  }
+  params.set('marker', last.id);
+  return [{ rel: 'next', href: `${baseUrl}?${params.toString()}` }];
+}

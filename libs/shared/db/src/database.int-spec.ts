@@ -1,0 +1,70 @@
+import { createTestDatabase, type TestDatabase } from '@overcast/shared/testing';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type MigrationInterface, type QueryRunner } from 'typeorm';
+import { type Database, openDatabase } from './database';
+import { isUniqueViolation } from './unique-violation';
+
+class CreateThings1700000000000 implements MigrationInterface {
+  name = 'CreateThings1700000000000';
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query('CREATE TABLE thing (id text PRIMARY KEY, tags text[] NOT NULL DEFAULT \'{}\', extra jsonb NOT NULL DEFAULT \'{}\')');
+  }
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query('DROP TABLE thing');
+  }
+}
+
+describe.each(['embedded', 'postgres'] as const)('openDatabase (%s)', (mode) => {
+  let dataDir: string;
+  let testDb: TestDatabase | undefined;
+  let database: Database;
+
+  const open = () =>
+    openDatabase({ url: testDb?.url ?? 'embedded', dataDir, service: 'things', entities: [], migrations: [CreateThings1700000000000] });
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'overcast-db-'));
+    testDb = mode === 'postgres' ? await createTestDatabase() : undefined;
+    database = await open();
+  });
+
+  afterAll(async () => {
+    await database.close();
+    await testDb?.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('reports pending migrations, applies them once, and keeps data across a reopen', async () => {
+    expect(await database.hasPendingMigrations()).toBe(true);
+    expect(await database.migrate()).toEqual(['CreateThings1700000000000']);
+    expect(await database.migrate()).toEqual([]);
+    await database.dataSource.query(`INSERT INTO thing (id, tags, extra) VALUES ('a', '{x,y}', '{"k": 1}')`);
+
+    await database.close();
+    database = await open();
+    expect(await database.hasPendingMigrations()).toBe(false);
+    expect(await database.dataSource.query('SELECT * FROM thing')).toEqual([{ id: 'a', tags: ['x', 'y'], extra: { k: 1 } }]);
+  });
+
+  it('serves concurrent transactions through the pool without mixing them', async () => {
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        database.dataSource.transaction(async (manager) => {
+          await manager.query('INSERT INTO thing (id) VALUES ($1)', [`c${i}`]);
+          if (i % 4 === 0) {
+            throw new Error('roll back');
+          }
+        }).catch(() => undefined),
+      ),
+    );
+    const [{ count }] = await database.dataSource.query(`SELECT count(*)::int AS count FROM thing WHERE id LIKE 'c%'`);
+    expect(count).toBe(30);
+  });
+
+  it('recognises a unique violation', async () => {
+    const error = await database.dataSource.query(`INSERT INTO thing (id) VALUES ('a')`).catch((e: unknown) => e);
+    expect(isUniqueViolation(error)).toBe(true);
+  });
+});

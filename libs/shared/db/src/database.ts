@@ -1,0 +1,68 @@
+import { join } from 'node:path';
+import { DataSource, type EntitySchema, type MixedList } from 'typeorm';
+import { type EmbeddedPostgres, startEmbeddedPostgres } from './embedded-postgres';
+
+export interface DatabaseOptions {
+  /** `embedded`, or a postgres:// URL of the service's own database. */
+  url: string;
+  /** Where embedded data lives (`<dataDir>/db/<service>`). */
+  dataDir: string;
+  service: string;
+  entities: MixedList<EntitySchema | (new () => unknown)>;
+  migrations: MixedList<new () => unknown>;
+  poolSize?: number;
+}
+
+export interface Database {
+  dataSource: DataSource;
+  /** Applies pending migrations; returns the names of those applied. */
+  migrate(): Promise<string[]>;
+  /** True when the schema is behind the code (start-up refuses to serve then). */
+  hasPendingMigrations(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  const poolSize = options.poolSize ?? 10;
+  let embedded: EmbeddedPostgres | undefined;
+  let connection: { url: string } | { host: string; port: number; username: string; database: string };
+  if (options.url === 'embedded') {
+    embedded = await startEmbeddedPostgres(join(options.dataDir, 'db', options.service), poolSize + 2);
+    connection = { host: embedded.socketDir, port: embedded.port, username: 'postgres', database: 'postgres' };
+  } else {
+    connection = { url: options.url };
+  }
+
+  const dataSource = new DataSource({
+    type: 'postgres',
+    ...connection,
+    entities: options.entities,
+    migrations: options.migrations,
+    migrationsTableName: 'migrations',
+    synchronize: false,
+    poolSize,
+    applicationName: `overcast-${options.service}`,
+  });
+  try {
+    await dataSource.initialize();
+  } catch (error) {
+    await embedded?.close();
+    throw error;
+  }
+
+  return {
+    dataSource,
+    async migrate() {
+      const applied = await dataSource.runMigrations({ transaction: 'each' });
+      return applied.map((migration) => migration.name);
+    },
+    hasPendingMigrations: () => dataSource.showMigrations(),
+    async close() {
+      // A framework that was handed the data source may already have destroyed it.
+      if (dataSource.isInitialized) {
+        await dataSource.destroy();
+      }
+      await embedded?.close();
+    },
+  };
+}
