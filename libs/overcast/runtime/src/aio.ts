@@ -38,9 +38,11 @@ export async function runAllInOne(sources: ConfigSources): Promise<void> {
   for (const [name, password] of Object.entries(secrets.servicePasswords)) {
     env[`OVERCAST_${name.toUpperCase().replace(/-/g, '_')}_SERVICE_PASSWORD`] = password;
   }
+  const settings = serviceSettings({ ...sources, env });
+  // The other services find identity where this process serves it.
+  env['OVERCAST_IDENTITY_URL'] ??= `http://${common.bindHost}:${settings.identity().port}`;
   const aioSources = { ...sources, env };
   const aioCommon = loadConfig(commonSettings, '', aioSources);
-  const settings = serviceSettings(aioSources);
 
   const started: StartedService[] = [];
   const stopAll = async () => {

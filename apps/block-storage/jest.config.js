@@ -1,5 +1,0 @@
-module.exports = {
-  displayName: 'block-storage',
-  preset: '../../jest.preset.js',
-  rootDir: '.',
-};

@@ -1,5 +1,0 @@
-module.exports = {
-  displayName: 'compute-agent',
-  preset: '../../jest.preset.js',
-  rootDir: '.',
-};

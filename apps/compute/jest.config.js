@@ -1,5 +1,0 @@
-module.exports = {
-  displayName: 'compute',
-  preset: '../../jest.preset.js',
-  rootDir: '.',
-};

@@ -1,5 +1,0 @@
-module.exports = {
-  displayName: 'image',
-  preset: '../../jest.preset.js',
-  rootDir: '.',
-};

@@ -1,5 +1,0 @@
-module.exports = {
-  displayName: 'network-agent',
-  preset: '../../jest.preset.js',
-  rootDir: '.',
-};

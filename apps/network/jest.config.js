@@ -1,5 +1,0 @@
-module.exports = {
-  displayName: 'network',
-  preset: '../../jest.preset.js',
-  rootDir: '.',
-};

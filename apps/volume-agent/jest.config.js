@@ -1,5 +1,0 @@
-module.exports = {
-  displayName: 'volume-agent',
-  preset: '../../jest.preset.js',
-  rootDir: '.',
-};

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Makes sure what the test suite talks to is installed and running on this (Debian) machine:
+# PostgreSQL and RabbitMQ, and the openstack CLI the end-to-end tests drive. Idempotent.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+
+missing=()
+for package in postgresql rabbitmq-server python3-openstackclient; do
+  dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+if ((${#missing[@]} > 0)); then
+  echo "installing ${missing[*]}"
+  apt-get update -qq
+  apt-get install -y -qq -o DPkg::Lock::Timeout=900 "${missing[@]}" >/dev/null
+fi
+
+cluster_version=$(ls /etc/postgresql | sort -V | tail -n 1)
+if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+  pg_ctlcluster --skip-systemctl-redirect "$cluster_version" main start
+  until pg_isready -q -h 127.0.0.1 -p 5432; do sleep 0.2; done
+fi
+# The tests connect as postgres over TCP without a password (trust), as on the project's machines.
+if ! psql -h 127.0.0.1 -U postgres -w -Atc 'select 1' postgres >/dev/null 2>&1; then
+  hba=$(su postgres -c "psql -Atc 'show hba_file'")
+  sed -i '1i host all postgres 127.0.0.1/32 trust' "$hba"
+  su postgres -c "psql -qc 'select pg_reload_conf()'" >/dev/null
+fi
+
+if ! rabbitmqctl -q status >/dev/null 2>&1; then
+  rabbitmq-server -detached
+fi
+rabbitmqctl -q await_startup

@@ -1,5 +1,0 @@
-module.exports = {
-  displayName: 'block-storage-api',
-  preset: '../../../jest.preset.js',
-  rootDir: '.',
-};

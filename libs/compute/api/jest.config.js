@@ -1,5 +1,0 @@
-module.exports = {
-  displayName: 'compute-api',
-  preset: '../../../jest.preset.js',
-  rootDir: '.',
-};

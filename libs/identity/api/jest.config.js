@@ -1,5 +1,0 @@
-module.exports = {
-  displayName: 'identity-api',
-  preset: '../../../jest.preset.js',
-  rootDir: '.',
-};

@@ -1,5 +1,0 @@
-module.exports = {
-  displayName: 'identity-data-access',
-  preset: '../../../jest.preset.js',
-  rootDir: '.',
-};

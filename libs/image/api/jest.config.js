@@ -1,5 +1,0 @@
-module.exports = {
-  displayName: 'image-api',
-  preset: '../../../jest.preset.js',
-  rootDir: '.',
-};

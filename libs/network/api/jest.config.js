@@ -1,5 +1,0 @@
-module.exports = {
-  displayName: 'network-api',
-  preset: '../../../jest.preset.js',
-  rootDir: '.',
-};

@@ -1,5 +1,0 @@
-module.exports = {
-  displayName: 'overcast-runtime',
-  preset: '../../../jest.preset.js',
-  rootDir: '.',
-};

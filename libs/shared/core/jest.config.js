@@ -1,5 +1,0 @@
-module.exports = {
-  displayName: 'shared-core',
-  preset: '../../../jest.preset.js',
-  rootDir: '.',
-};

@@ -1,5 +1,0 @@
-module.exports = {
-  displayName: 'shared-testing',
-  preset: '../../../jest.preset.js',
-  rootDir: '.',
-};
