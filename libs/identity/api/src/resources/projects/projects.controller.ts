@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type AuthContext, CurrentAuth, PolicyService } from '@overcast/shared/auth';
-import { badRequest, parseInput } from '@overcast/shared/core';
+import { badRequest, notFound, parseInput } from '@overcast/shared/core';
 import { DomainEntity, ProjectEntity } from '@overcast/identity/data-access';
 import { type Request } from 'express';
 import { ArrayContains, ArrayOverlap, Repository } from 'typeorm';
@@ -97,7 +97,10 @@ export class ProjectsController {
   async get(@CurrentAuth() auth: AuthContext, @Param('id') id: string, @Req() request: Request) {
     const row = await this.projects.findOneBy({ id });
     this.policy.enforce('identity:get_project', auth, { 'target.project.id': id, 'target.project.domain_id': row?.domainId });
-    return { project: presentProject(request, row ?? (await findOr404(this.projects, 'project', id))) };
+    if (!row) {
+      throw notFound(`Could not find project: ${id}.`);
+    }
+    return { project: presentProject(request, row) };
   }
 
   @Patch(':id')
