@@ -44,17 +44,10 @@ export async function runAllInOne(sources: ConfigSources): Promise<void> {
   const aioSources = { ...sources, env };
   const aioCommon = loadConfig(commonSettings, '', aioSources);
 
-  const started: StartedService[] = [];
-  const stopAll = async () => {
-    for (const service of started.reverse()) {
-      await stopService(service);
-    }
-  };
-  try {
-    const identitySettings = settings.identity();
+  const identitySettings = settings.identity();
+  const startIdentity = async (): Promise<StartedService> => {
     await KeyRing.initialize(identityKeyDir(aioCommon, identitySettings));
     const identity = await startService('identity', aioCommon, aioSources, logger, true);
-    started.push(identity);
     if (firstStart && identity.database) {
       const ports = Object.fromEntries(SERVICE_NAMES.map((name) => [name, settings[name]().port]));
       await bootstrapIdentity(identity.database.dataSource, {
@@ -65,12 +58,23 @@ export async function runAllInOne(sources: ConfigSources): Promise<void> {
       });
       await writeClientConfig(dataDir, { authUrl: `http://${aioCommon.publicHost}:${identitySettings.port}/v3`, password: secrets.adminPassword, region: aioCommon.region });
     }
-    for (const name of SERVICE_NAMES.filter((service) => service !== 'identity')) {
-      started.push(await startService(name, aioCommon, aioSources, logger, true));
+    return identity;
+  };
+  // The others need identity only when a request arrives, so all five start side by side.
+  const outcomes = await Promise.allSettled([
+    startIdentity(),
+    ...SERVICE_NAMES.filter((service) => service !== 'identity').map((name) => startService(name, aioCommon, aioSources, logger, true)),
+  ]);
+  const started = outcomes.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+  const stopAll = async () => {
+    for (const service of [...started].reverse()) {
+      await stopService(service);
     }
-  } catch (error) {
+  };
+  const failure = outcomes.find((outcome) => outcome.status === 'rejected');
+  if (failure) {
     await stopAll();
-    throw error;
+    throw failure.reason;
   }
 
   for (const service of started) {

@@ -1,4 +1,4 @@
-import { type DynamicModule, Inject, Injectable, Module, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { type DynamicModule, Inject, Injectable, Logger, Module, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { MessageBus, type BusSubscription } from '@overcast/shared/bus';
@@ -28,10 +28,22 @@ export interface AuthModuleOptions {
   policyFile?: string;
 }
 
-/** Loads the revocation events at start, then follows identity's events on the bus. */
+/** How often the held list is merged with identity's again, catching events the bus missed while disconnected. */
+const REFRESH_INTERVAL_MS = 30_000;
+/** How soon to try again while identity has not answered yet (services may start before it). */
+const RETRY_INTERVAL_MS = 1_000;
+
+/**
+ * Follows identity's revocation events on the bus, and merges identity's whole list at start and
+ * every 30 s after: an event published while this service's bus connection was down still applies
+ * within that time. Until the first load succeeds, tokens are refused with a 503.
+ */
 @Injectable()
 class RevocationFollower implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('RevocationFollower');
   private subscription?: BusSubscription;
+  private timer?: NodeJS.Timeout;
+  private stopped = false;
 
   constructor(
     private readonly list: RevocationList,
@@ -42,13 +54,25 @@ class RevocationFollower implements OnApplicationBootstrap, OnModuleDestroy {
   async onApplicationBootstrap(): Promise<void> {
     // Subscribe first so nothing published while loading is missed; duplicates are harmless.
     this.subscription = await this.bus.subscribe(REVOCATION_EVENT, (event: RevocationEvent) => this.list.add(event));
-    for (const event of await this.feed.load()) {
-      this.list.add(event);
-    }
+    await this.refresh();
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
     await this.subscription?.close();
+  }
+
+  private async refresh(): Promise<void> {
+    try {
+      this.list.merge(await this.feed.load());
+    } catch (error) {
+      this.logger.warn(`loading the revocation list failed, tokens are refused until it loads: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (!this.stopped) {
+      this.timer = setTimeout(() => void this.refresh(), this.list.isLoaded ? REFRESH_INTERVAL_MS : RETRY_INTERVAL_MS);
+      this.timer.unref();
+    }
   }
 }
 

@@ -1,7 +1,7 @@
 import { type ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import { unauthorized } from '@overcast/shared/core';
+import { OpenStackError, unauthorized } from '@overcast/shared/core';
 import { TOKEN_STRATEGY } from './token.strategy';
 
 const PUBLIC_ROUTE = 'overcast:public-route';
@@ -22,6 +22,10 @@ export class TokenAuthGuard extends AuthGuard(TOKEN_STRATEGY) {
   }
 
   override handleRequest<T>(error: unknown, user: T | false): T {
+    // A refusal that has its own status (503 while the revocation list is loading) keeps it.
+    if (error instanceof OpenStackError) {
+      throw error;
+    }
     if (error || !user) {
       throw unauthorized();
     }

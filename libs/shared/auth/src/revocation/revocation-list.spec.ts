@@ -46,7 +46,24 @@ describe('RevocationList', () => {
 
   it('forgets events older than the longest token lifetime', () => {
     const list = new RevocationList(3600);
-    list.replace([event({ user_id: 'u1' }, new Date(Date.now() - 7200_000)), event({ user_id: 'u2' })]);
+    list.merge([event({ user_id: 'u1' }, new Date(Date.now() - 7200_000)), event({ user_id: 'u2' })]);
     expect(list.size).toBe(1);
+  });
+
+  it('holds an event once, whether it came from the bus, the loaded list or both', () => {
+    const list = new RevocationList(3600);
+    const revocation = event({ audit_id: 'audit-new' });
+    list.add(revocation);
+    list.merge([{ ...revocation }, event({ user_id: 'u2' })]);
+    list.merge([{ ...revocation }]);
+    expect(list.size).toBe(2);
+  });
+
+  it("is not loaded until identity's list has been merged, even if bus events arrived", () => {
+    const list = new RevocationList(3600);
+    list.add(event({ user_id: 'u2' }));
+    expect(list.isLoaded).toBe(false);
+    list.merge([]);
+    expect(list.isLoaded).toBe(true);
   });
 });

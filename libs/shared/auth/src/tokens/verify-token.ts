@@ -1,7 +1,20 @@
 import { decodeProtectedHeader, jwtVerify } from 'jose';
 import { type RevocationList } from '../revocation/revocation-list';
 import { type TokenClaims } from './token-claims';
+import { verifiedTokens } from './verified-tokens';
 import { type VerificationKeys } from './verification-keys';
+
+async function verifySignature(rawToken: string, keys: VerificationKeys): Promise<TokenClaims | undefined> {
+  const { kid } = decodeProtectedHeader(rawToken);
+  const key = kid ? await keys.getKey(kid) : undefined;
+  if (!kid || !key) {
+    return undefined;
+  }
+  const { payload } = await jwtVerify(rawToken, key, { algorithms: ['ES256'] });
+  const claims = payload as unknown as TokenClaims;
+  verifiedTokens.remember(rawToken, kid, claims);
+  return claims;
+}
 
 /**
  * Checks a token's signature, expiry and revocation; undefined for any token that does not pass.
@@ -10,14 +23,8 @@ import { type VerificationKeys } from './verification-keys';
  */
 export async function verifyToken(rawToken: string, keys: VerificationKeys, revocations: RevocationList): Promise<TokenClaims | undefined> {
   try {
-    const { kid } = decodeProtectedHeader(rawToken);
-    const key = kid ? await keys.getKey(kid) : undefined;
-    if (!key) {
-      return undefined;
-    }
-    const { payload } = await jwtVerify(rawToken, key, { algorithms: ['ES256'] });
-    const claims = payload as unknown as TokenClaims;
-    return revocations.isRevoked(claims) ? undefined : claims;
+    const claims = (await verifiedTokens.recall(rawToken, keys)) ?? (await verifySignature(rawToken, keys));
+    return claims && !revocations.isRevoked(claims) ? claims : undefined;
   } catch {
     return undefined;
   }

@@ -46,3 +46,4 @@ export const unauthorized = (message = 'The request you have made requires authe
 export const forbidden = (message = 'You are not authorized to perform the requested action.', type?: string) => new OpenStackError('forbidden', message, type);
 export const notFound = (message: string, type?: string) => new OpenStackError('notFound', message, type);
 export const conflict = (message: string, type?: string) => new OpenStackError('conflict', message, type);
+export const serviceUnavailable = (message: string) => new OpenStackError('serviceUnavailable', message);
