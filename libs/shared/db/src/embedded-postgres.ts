@@ -1,10 +1,10 @@
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 
 /** The Postgres wire port PGlite answers on; it only names the socket file (`.s.PGSQL.<port>`). */
 const SOCKET_PORT = 5432;
@@ -16,23 +16,24 @@ const SOCKET_PORT = 5432;
 const START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
 
 /**
- * initdb grows a WASM heap of ~600 MB that V8 keeps until it happens to collect it. Run in a worker
- * thread, that memory goes back to the OS when the thread ends, and the work overlaps start-up.
+ * initdb grows a WASM heap of ~600 MB that V8 keeps until it happens to collect it, and a worker
+ * thread still leaves ~130 MB of it behind; a short-lived child process gives all of it back.
  */
-const INITDB_WORKER = `
-const { workerData } = require('node:worker_threads');
-const { PGlite } = require(workerData.pglite);
-PGlite.create({ dataDir: workerData.dataDir }).then((db) => db.close());
+const INITDB_SCRIPT = `
+const [pglite, dataDir] = process.argv.slice(1);
+require(pglite).PGlite.create({ dataDir }).then((db) => db.close());
 `;
 
 async function initializeDataDir(dataDir: string): Promise<void> {
   if (existsSync(join(dataDir, 'PG_VERSION'))) {
     return;
   }
-  const worker = new Worker(INITDB_WORKER, { eval: true, workerData: { dataDir, pglite: require.resolve('@electric-sql/pglite') } });
+  const child = spawn(process.execPath, ['-e', INITDB_SCRIPT, require.resolve('@electric-sql/pglite'), dataDir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let errors = '';
+  child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
   await new Promise<void>((resolve, reject) => {
-    worker.once('error', reject);
-    worker.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`initializing the embedded database in ${dataDir} failed (exit ${code})`))));
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`initializing the embedded database in ${dataDir} failed: ${errors.trim()}`))));
   });
 }
 

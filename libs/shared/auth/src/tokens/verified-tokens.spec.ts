@@ -9,7 +9,7 @@ const keys: VerificationKeys = { getKey: async (kid) => (knownKeys.has(kid) ? pu
 
 function claims(expiresInSeconds: number): TokenClaims {
   const now = Math.floor(Date.now() / 1000);
-  return { sub: 'u1', iat: now, exp: now + expiresInSeconds, audit_ids: ['a'], methods: ['password'], user: { id: 'u1', name: 'alice', domain: { id: 'default', name: 'Default' } } };
+  return { sub: 'u1', iat: now, exp: now + expiresInSeconds, audit_ids: ['a'], methods: ['password'], user: { id: 'u1', name: 'alice', domain: { id: 'default', name: 'Default' } }, roles: [] };
 }
 
 describe('VerifiedTokens', () => {
