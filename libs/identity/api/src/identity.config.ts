@@ -10,6 +10,8 @@ export const identitySettings = z.object({
   /** Keys kept: staged + primary + secondaries still verifying older tokens. */
   maxActiveKeys: setting.integer().min(3).default(3),
   tokenExpirationSeconds: setting.integer().min(60).default(3600),
+  /** Keystone's `list_limit`: longer lists are cut to this many and say `"truncated": true`. Unset: no limit. */
+  listLimit: setting.integer().min(1).optional(),
   /** The admin role on this project makes a cloud admin (Keystone's `admin_project_*`). */
   adminProjectName: setting.string().default('admin'),
   adminProjectDomainName: setting.string().default('Default'),

@@ -1,4 +1,4 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule, type RevocationFeed } from '@overcast/shared/auth';
 import { BusModule } from '@overcast/shared/bus';
@@ -6,7 +6,10 @@ import { type CommonSettings } from '@overcast/shared/core';
 import { IDENTITY_ENTITIES } from '@overcast/identity/data-access';
 import { type DataSource } from 'typeorm';
 import { CatalogService } from './catalog/catalog.service';
+import { CollectionService } from './common/collection.service';
 import { LookupService } from './common/lookup.service';
+import { RejectNulMiddleware } from './common/reject-nul.middleware';
+import { ScopeTargetService } from './common/scope-target.service';
 import { type IdentitySettings } from './identity.config';
 import { IDENTITY_POLICY } from './identity.policy';
 import { IDENTITY_SETTINGS } from './identity.tokens';
@@ -43,7 +46,11 @@ export interface IdentityModuleOptions {
 
 /** The Keystone v3 API. */
 @Module({})
-export class IdentityModule {
+export class IdentityModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(RejectNulMiddleware).forRoutes('{*path}');
+  }
+
   static forRoot(options: IdentityModuleOptions): DynamicModule {
     return {
       module: IdentityModule,
@@ -86,6 +93,8 @@ export class IdentityModule {
         TokenService,
         RevocationService,
         GrantService,
+        ScopeTargetService,
+        CollectionService,
       ],
     };
   }

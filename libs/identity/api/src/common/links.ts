@@ -10,7 +10,11 @@ export function withSelf<T extends object>(request: Request, path: string, resou
   return { ...resource, links: { self: `${v3Url(request)}/${path}` } };
 }
 
-/** Keystone's collection document. */
-export function collection<T>(request: Request, key: string, items: T[]): Record<string, unknown> {
-  return { [key]: items, links: { self: `${requestBaseUrl(request)}${request.originalUrl}`, previous: null, next: null } };
+/** Keystone's collection document: `truncated` only when list_limit or the page size cut the list. */
+export function collection<T>(request: Request, key: string, items: T[], cut: { truncated: boolean; next?: string } = { truncated: false }): Record<string, unknown> {
+  return {
+    [key]: items,
+    links: { self: `${requestBaseUrl(request)}${request.originalUrl}`, previous: null, next: cut.next ?? null },
+    ...(cut.truncated ? { truncated: true } : {}),
+  };
 }

@@ -8,7 +8,9 @@ import { KeyRing } from './key-ring';
 @Injectable()
 export class KeyStore implements VerificationKeys, OnModuleDestroy {
   private watcher?: FSWatcher;
-  private reloading?: Promise<void>;
+  private reloading = false;
+  /** A change arrived during a reload, which may have read the directory before it. */
+  private changedSinceLoad = false;
 
   private constructor(
     private ring: KeyRing,
@@ -17,14 +19,26 @@ export class KeyStore implements VerificationKeys, OnModuleDestroy {
 
   static async open(dir: string, onReloadError: (error: unknown) => void): Promise<KeyStore> {
     const store = new KeyStore(await KeyRing.load(dir), onReloadError);
-    store.watcher = watch(dir, () => {
-      store.reloading ??= KeyRing.load(dir)
-        .then((ring) => {
-          store.ring = ring;
-        }, store.onReloadError)
-        .finally(() => (store.reloading = undefined));
-    });
+    store.watcher = watch(dir, () => void store.reload(dir));
     return store;
+  }
+
+  /** A rotation changes the directory in several steps: reload until a load has seen the last of them. */
+  private async reload(dir: string): Promise<void> {
+    this.changedSinceLoad = true;
+    if (this.reloading) {
+      return;
+    }
+    this.reloading = true;
+    while (this.changedSinceLoad) {
+      this.changedSinceLoad = false;
+      try {
+        this.ring = await KeyRing.load(dir);
+      } catch (error) {
+        this.onReloadError(error);
+      }
+    }
+    this.reloading = false;
   }
 
   sign(claims: TokenClaims): Promise<string> {

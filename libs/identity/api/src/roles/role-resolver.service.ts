@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type NamedRef } from '@overcast/shared/auth';
 import { AssignmentEntity, GroupMemberEntity, ImpliedRoleEntity, RoleEntity, type TargetType } from '@overcast/identity/data-access';
-import { In, Repository } from 'typeorm';
+import { type EntityManager, In, Repository } from 'typeorm';
 
 /** Which roles a user effectively holds on a target: direct grants, grants to their groups, and every role those imply. */
 @Injectable()
@@ -31,12 +31,25 @@ export class RoleResolver {
   }
 
   /** Closes a set of role ids under the implied-role rules (admin ⊃ member ⊃ reader). */
-  async withImplied(roleIds: Set<string>): Promise<Set<string>> {
-    const closed = new Set(roleIds);
-    let frontier = [...roleIds];
+  withImplied(roleIds: Set<string>): Promise<Set<string>> {
+    return this.closure(roleIds, async (frontier) => (await this.implications.findBy({ priorRoleId: In(frontier) })).map((rule) => rule.impliedRoleId));
+  }
+
+  /**
+   * The role and every role that implies it, directly or through others: the roles that put it in a
+   * token. Reads through `manager` when a transaction needs it.
+   */
+  rolesImplying(roleId: string, manager?: EntityManager): Promise<Set<string>> {
+    const implications = manager?.getRepository(ImpliedRoleEntity) ?? this.implications;
+    return this.closure(new Set([roleId]), async (frontier) => (await implications.findBy({ impliedRoleId: In(frontier) })).map((rule) => rule.priorRoleId));
+  }
+
+  /** Follows the rules from `start` until nothing new is reached. */
+  private async closure(start: Set<string>, step: (frontier: string[]) => Promise<string[]>): Promise<Set<string>> {
+    const closed = new Set(start);
+    let frontier = [...start];
     while (frontier.length > 0) {
-      const implied = await this.implications.findBy({ priorRoleId: In(frontier) });
-      frontier = implied.map((rule) => rule.impliedRoleId).filter((id) => !closed.has(id));
+      frontier = (await step(frontier)).filter((id) => !closed.has(id));
       frontier.forEach((id) => closed.add(id));
     }
     return closed;

@@ -6,10 +6,10 @@ import { AssignmentEntity, DomainEntity, GroupMemberEntity, ProjectEntity } from
 import { type Request } from 'express';
 import { In, Repository } from 'typeorm';
 import { CatalogService } from '../catalog/catalog.service';
-import { collection } from '../common/links';
-import { catalogFor } from './token-body';
+import { collection, v3Url } from '../common/links';
 import { presentDomain } from '../resources/domains/domain.presenter';
 import { presentProject } from '../resources/projects/project.presenter';
+import { catalogFor } from './token-body';
 
 /** What the caller's own token lets them see: `/v3/auth/{catalog,projects,domains,system}`. */
 @Controller('v3/auth')
@@ -24,10 +24,10 @@ export class AuthInfoController {
 
   @Get('catalog')
   async getCatalog(@CurrentAuth() auth: AuthContext, @Req() request: Request) {
-    if (!auth.projectId && !auth.domainId && !auth.isSystemScoped) {
-      throw forbidden('An unscoped token has no catalog.');
+    if (!auth.projectId) {
+      throw forbidden('A project-scoped token is required to produce a service catalog.');
     }
-    return { catalog: catalogFor(await this.catalog.catalog(), auth.projectId), links: { self: `${request.protocol}://${request.get('host')}${request.originalUrl}` } };
+    return { catalog: catalogFor(await this.catalog.catalog(), auth.projectId), links: { self: `${v3Url(request)}/auth/catalog` } };
   }
 
   @Get('projects')
@@ -47,7 +47,7 @@ export class AuthInfoController {
   @Get('system')
   async getSystem(@CurrentAuth() auth: AuthContext, @Req() request: Request) {
     const ids = await this.targetsOf(auth.userId, 'system');
-    return collection(request, 'system', ids.length > 0 ? [{ all: true }] : []);
+    return { system: ids.length > 0 ? [{ all: true }] : [], links: { self: `${v3Url(request)}/auth/system` } };
   }
 
   /** Targets the user holds any role on, directly or through a group. */

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type NamedRef, RevocationList, type TokenClaims, verifyToken } from '@overcast/shared/auth';
-import { forbidden, OpenStackError, unauthorized } from '@overcast/shared/core';
+import { forbidden, notFound, OpenStackError, unauthorized } from '@overcast/shared/core';
 import { ApplicationCredentialEntity, type DomainEntity, type ProjectEntity, type UserEntity } from '@overcast/identity/data-access';
 import { Repository } from 'typeorm';
 import { CatalogService } from '../catalog/catalog.service';
@@ -109,7 +109,8 @@ export class TokenService {
   private async byToken(rawToken: string): Promise<Subject> {
     const claims = await this.verify(rawToken);
     if (!claims) {
-      throw authenticationFailed();
+      // Keystone's token method looks the token up like X-Subject-Token validation: not found is a 404.
+      throw notFound('Could not find token.');
     }
     if (claims.application_credential) {
       throw forbidden('Rescoping a token made from an application credential is not allowed.');

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, Head, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
 import { type AuthContext, CurrentAuth, PolicyService, Public, type TokenClaims } from '@overcast/shared/auth';
-import { notFound, parseInput, unauthorized } from '@overcast/shared/core';
+import { notFound, parseInput } from '@overcast/shared/core';
 import { type Request, type Response } from 'express';
 import { RevocationService } from '../revocations/revocation.service';
 import { authRequestSchema } from './auth-request.schema';
@@ -28,17 +28,19 @@ export class TokensController {
     return issued.body;
   }
 
+  // Before GET, which Express would otherwise let answer HEAD, skipping the check_token policy.
+  @Head()
+  @HttpCode(200)
+  async check(@CurrentAuth() auth: AuthContext, @Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<void> {
+    await this.subject(auth, request, 'identity:check_token');
+    response.setHeader('X-Subject-Token', request.get('x-subject-token') ?? '');
+  }
+
   @Get()
   async validate(@CurrentAuth() auth: AuthContext, @Req() request: Request, @Query() query: Record<string, unknown>, @Res({ passthrough: true }) response: Response): Promise<unknown> {
     const claims = await this.subject(auth, request, 'identity:validate_token');
     response.setHeader('X-Subject-Token', request.get('x-subject-token') ?? '');
     return this.tokens.render(claims, wantsCatalog(query));
-  }
-
-  @Head()
-  @HttpCode(200)
-  async check(@CurrentAuth() auth: AuthContext, @Req() request: Request): Promise<void> {
-    await this.subject(auth, request, 'identity:check_token');
   }
 
   @Delete()
@@ -48,16 +50,19 @@ export class TokensController {
     await this.revocations.revoke({ audit_id: claims.audit_ids[0] });
   }
 
-  /** The token named by X-Subject-Token; a missing header is a 401, an invalid token a 404, as in Keystone. */
+  /**
+   * The token named by X-Subject-Token. As in Keystone, an invalid one is a 404 whoever asks (it is
+   * validated before the policy check, which needs its owner); a missing one is a 404 after it.
+   */
   private async subject(auth: AuthContext, request: Request, action: string): Promise<TokenClaims> {
     const rawToken = request.get('x-subject-token');
-    if (!rawToken) {
-      throw unauthorized('X-Subject-Token is missing.');
+    const claims = rawToken ? await this.tokens.verify(rawToken) : undefined;
+    if (rawToken && !claims) {
+      throw notFound('Could not find token.');
     }
-    const claims = await this.tokens.verify(rawToken);
     this.policy.enforce(action, auth, { 'target.token.user_id': claims?.sub });
     if (!claims) {
-      throw notFound('Could not find token.');
+      throw notFound('No token in the request.');
     }
     return claims;
   }

@@ -1,12 +1,13 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { type AuthContext, CurrentAuth, PolicyService } from '@overcast/shared/auth';
+import { type AuthContext, CurrentAuth, keystoneTime, PolicyService } from '@overcast/shared/auth';
 import { badRequest, forbidden, notFound, parseInput } from '@overcast/shared/core';
 import { ApplicationCredentialEntity, type NamedRole } from '@overcast/identity/data-access';
 import { type Request } from 'express';
 import { randomBytes } from 'node:crypto';
 import { Repository } from 'typeorm';
 import { z } from 'zod';
+import { Filters } from '../../common/filters';
 import { newId } from '../../common/ids';
 import { collection, withSelf } from '../../common/links';
 import { saveUnique } from '../../common/persistence';
@@ -33,7 +34,8 @@ function present(request: Request, credential: ApplicationCredentialEntity) {
     description: credential.description,
     user_id: credential.userId,
     project_id: credential.projectId,
-    expires_at: credential.expiresAt ? credential.expiresAt.toISOString().replace('Z', '') : null,
+    // Keystone's format: microseconds, no zone.
+    expires_at: credential.expiresAt ? keystoneTime(credential.expiresAt.getTime()).replace(/Z$/, '') : null,
     unrestricted: credential.unrestricted,
     roles: credential.roles.map((role) => ({ ...role, domain_id: null })),
     access_rules: [],
@@ -81,9 +83,9 @@ export class ApplicationCredentialsController {
   }
 
   @Get()
-  async list(@CurrentAuth() auth: AuthContext, @Param('userId') userId: string, @Query('name') name: string | undefined, @Req() request: Request) {
+  async list(@CurrentAuth() auth: AuthContext, @Param('userId') userId: string, @Filters() query: Record<string, string>, @Req() request: Request) {
     this.policy.enforce('identity:list_application_credentials', auth, { 'target.user.id': userId });
-    const rows = await this.credentials.find({ where: { userId, name }, order: { name: 'ASC' } });
+    const rows = await this.credentials.find({ where: { userId, name: query['name'] }, order: { name: 'ASC' } });
     return collection(request, 'application_credentials', rows.map((row) => present(request, row)));
   }
 

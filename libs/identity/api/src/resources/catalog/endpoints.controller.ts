@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Req } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type AuthContext, CurrentAuth, PolicyService } from '@overcast/shared/auth';
 import { badRequest, parseInput } from '@overcast/shared/core';
@@ -7,8 +7,9 @@ import { type Request } from 'express';
 import { Repository } from 'typeorm';
 import { z } from 'zod';
 import { CatalogService } from '../../catalog/catalog.service';
+import { CollectionService } from '../../common/collection.service';
+import { Filters } from '../../common/filters';
 import { newId } from '../../common/ids';
-import { collection } from '../../common/links';
 import { findOr404 } from '../../common/persistence';
 import { presentEndpoint } from './catalog.presenters';
 
@@ -32,6 +33,7 @@ export class EndpointsController {
     @InjectRepository(ServiceEntity, 'identity') private readonly services: Repository<ServiceEntity>,
     @InjectRepository(RegionEntity, 'identity') private readonly regions: Repository<RegionEntity>,
     private readonly policy: PolicyService,
+    private readonly collections: CollectionService,
     private readonly catalog: CatalogService,
   ) {}
 
@@ -47,10 +49,11 @@ export class EndpointsController {
   }
 
   @Get()
-  async list(@CurrentAuth() auth: AuthContext, @Query() query: Record<string, string>, @Req() request: Request) {
+  async list(@CurrentAuth() auth: AuthContext, @Filters() query: Record<string, string>, @Req() request: Request) {
     this.policy.enforce('identity:list_endpoints', auth);
-    const rows = await this.endpoints.find({ where: { interface: query['interface'] as EndpointEntity['interface'] | undefined, serviceId: query['service_id'], regionId: query['region_id'] }, order: { id: 'ASC' } });
-    return collection(request, 'endpoints', rows.map((row) => presentEndpoint(request, row)));
+    const where = { interface: query['interface'] as EndpointEntity['interface'] | undefined, serviceId: query['service_id'], regionId: query['region_id'] };
+    const rows = await this.endpoints.find({ where, order: { id: 'ASC' }, take: this.collections.readLimit });
+    return this.collections.cut(request, 'endpoints', rows, (row) => presentEndpoint(request, row));
   }
 
   @Get(':id')

@@ -1,28 +1,30 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Req } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type AuthContext, CurrentAuth, PolicyService } from '@overcast/shared/auth';
-import { badRequest, conflict, parseInput } from '@overcast/shared/core';
-import { EndpointEntity, RegionEntity } from '@overcast/identity/data-access';
+import { badRequest, conflict, forbidden, parseInput } from '@overcast/shared/core';
+import { RegionEntity } from '@overcast/identity/data-access';
 import { type Request } from 'express';
 import { Repository } from 'typeorm';
 import { z } from 'zod';
 import { CatalogService } from '../../catalog/catalog.service';
+import { CollectionService } from '../../common/collection.service';
+import { Filters } from '../../common/filters';
 import { newId } from '../../common/ids';
-import { collection } from '../../common/links';
 import { findOr404 } from '../../common/persistence';
 import { descriptionSchema } from '../../common/schemas';
 import { presentRegion } from './catalog.presenters';
 
-const regionFields = z.object({ description: descriptionSchema.optional(), parent_region_id: z.string().min(1).max(255).nullable().optional() });
-const createSchema = z.object({ region: regionFields.extend({ id: z.string().min(1).max(255).optional() }) });
+const MAX_ID_LENGTH = 255;
+const regionFields = z.object({ description: descriptionSchema.optional(), parent_region_id: z.string().min(1).max(MAX_ID_LENGTH).nullable().optional() });
+const createSchema = z.object({ region: regionFields.extend({ id: z.string().min(1).max(MAX_ID_LENGTH).optional() }) });
 const updateSchema = z.object({ region: regionFields });
 
 @Controller('v3/regions')
 export class RegionsController {
   constructor(
     @InjectRepository(RegionEntity, 'identity') private readonly regions: Repository<RegionEntity>,
-    @InjectRepository(EndpointEntity, 'identity') private readonly endpoints: Repository<EndpointEntity>,
     private readonly policy: PolicyService,
+    private readonly collections: CollectionService,
     private readonly catalog: CatalogService,
   ) {}
 
@@ -38,14 +40,17 @@ export class RegionsController {
   @HttpCode(201)
   async createWithId(@CurrentAuth() auth: AuthContext, @Param('id') id: string, @Body() body: unknown, @Req() request: Request) {
     const { region } = parseInput(updateSchema, body);
+    if (id.length > MAX_ID_LENGTH) {
+      throw badRequest(`A region id is at most ${MAX_ID_LENGTH} characters.`);
+    }
     return this.store(auth, request, id, region);
   }
 
   @Get()
-  async list(@CurrentAuth() auth: AuthContext, @Query() query: Record<string, string>, @Req() request: Request) {
+  async list(@CurrentAuth() auth: AuthContext, @Filters() query: Record<string, string>, @Req() request: Request) {
     this.policy.enforce('identity:list_regions', auth);
-    const rows = await this.regions.find({ where: { parentRegionId: query['parent_region_id'] }, order: { id: 'ASC' } });
-    return collection(request, 'regions', rows.map((row) => presentRegion(request, row)));
+    const rows = await this.regions.find({ where: { parentRegionId: query['parent_region_id'] }, order: { id: 'ASC' }, take: this.collections.readLimit });
+    return this.collections.cut(request, 'regions', rows, (row) => presentRegion(request, row));
   }
 
   @Get(':id')
@@ -74,10 +79,15 @@ export class RegionsController {
   async delete(@CurrentAuth() auth: AuthContext, @Param('id') id: string) {
     this.policy.enforce('identity:delete_region', auth);
     await findOr404(this.regions, 'region', id);
-    if ((await this.regions.existsBy({ parentRegionId: id })) || (await this.endpoints.existsBy({ regionId: id }))) {
-      throw conflict(`Region ${id} still has child regions or endpoints.`);
-    }
-    await this.regions.delete({ id });
+    // As in Keystone: child regions go with their parent, unless any of them still has endpoints.
+    await this.regions.manager.transaction(async (manager) => {
+      const subtree = `WITH RECURSIVE subtree AS (SELECT id FROM regions WHERE id = $1 UNION SELECT r.id FROM regions r JOIN subtree s ON r.parent_region_id = s.id)`;
+      const [{ used }] = (await manager.query(`${subtree} SELECT EXISTS (SELECT 1 FROM endpoints WHERE region_id IN (SELECT id FROM subtree)) AS used`, [id])) as [{ used: boolean }];
+      if (used) {
+        throw forbidden(`Unable to delete region ${id} because it or its child regions have associated endpoints.`);
+      }
+      await manager.query(`${subtree} DELETE FROM regions WHERE id IN (SELECT id FROM subtree)`, [id]);
+    });
     this.catalog.invalidate();
   }
 

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Req } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type AuthContext, CurrentAuth, PolicyService } from '@overcast/shared/auth';
 import { parseInput } from '@overcast/shared/core';
@@ -7,8 +7,9 @@ import { type Request } from 'express';
 import { Repository } from 'typeorm';
 import { z } from 'zod';
 import { CatalogService } from '../../catalog/catalog.service';
+import { CollectionService } from '../../common/collection.service';
+import { Filters } from '../../common/filters';
 import { newId } from '../../common/ids';
-import { collection } from '../../common/links';
 import { findOr404 } from '../../common/persistence';
 import { descriptionSchema } from '../../common/schemas';
 import { presentService } from './catalog.presenters';
@@ -22,6 +23,7 @@ export class ServicesController {
   constructor(
     @InjectRepository(ServiceEntity, 'identity') private readonly services: Repository<ServiceEntity>,
     private readonly policy: PolicyService,
+    private readonly collections: CollectionService,
     private readonly catalog: CatalogService,
   ) {}
 
@@ -37,10 +39,10 @@ export class ServicesController {
   }
 
   @Get()
-  async list(@CurrentAuth() auth: AuthContext, @Query() query: Record<string, string>, @Req() request: Request) {
+  async list(@CurrentAuth() auth: AuthContext, @Filters() query: Record<string, string>, @Req() request: Request) {
     this.policy.enforce('identity:list_services', auth);
-    const rows = await this.services.find({ where: { type: query['type'], name: query['name'] }, order: { type: 'ASC' } });
-    return collection(request, 'services', rows.map((row) => presentService(request, row)));
+    const rows = await this.services.find({ where: { type: query['type'], name: query['name'] }, order: { type: 'ASC' }, take: this.collections.readLimit });
+    return this.collections.cut(request, 'services', rows, (row) => presentService(request, row));
   }
 
   @Get(':id')

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Req } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type AuthContext, CurrentAuth, PolicyService } from '@overcast/shared/auth';
 import { forbidden, parseInput } from '@overcast/shared/core';
@@ -6,15 +6,17 @@ import { DomainEntity } from '@overcast/identity/data-access';
 import { type Request } from 'express';
 import { Repository } from 'typeorm';
 import { z } from 'zod';
+import { CollectionService } from '../../common/collection.service';
+import { Filters } from '../../common/filters';
 import { newId } from '../../common/ids';
-import { collection } from '../../common/links';
 import { findOr404, saveUnique } from '../../common/persistence';
 import { descriptionSchema, nameSchema, queryFlag } from '../../common/schemas';
-import { RevocationService } from '../../revocations/revocation.service';
+import { ScopeTargetService } from '../../common/scope-target.service';
 import { GrantService } from '../grants/grant.service';
 import { presentDomain } from './domain.presenter';
 
-const domainFields = z.object({ name: nameSchema, description: descriptionSchema.optional(), enabled: z.boolean().optional() });
+// Keystone limits domain names to 64 characters, like project names.
+const domainFields = z.object({ name: nameSchema.max(64), description: descriptionSchema.optional(), enabled: z.boolean().optional() });
 const createSchema = z.object({ domain: domainFields.extend({ id: z.string().min(1).max(64).optional() }) });
 const updateSchema = z.object({ domain: domainFields.partial() });
 
@@ -23,7 +25,8 @@ export class DomainsController {
   constructor(
     @InjectRepository(DomainEntity, 'identity') private readonly domains: Repository<DomainEntity>,
     private readonly policy: PolicyService,
-    private readonly revocations: RevocationService,
+    private readonly collections: CollectionService,
+    private readonly scopeTargets: ScopeTargetService,
     private readonly grants: GrantService,
   ) {}
 
@@ -36,10 +39,9 @@ export class DomainsController {
   }
 
   @Get()
-  async list(@CurrentAuth() auth: AuthContext, @Query() query: Record<string, string>, @Req() request: Request) {
+  async list(@CurrentAuth() auth: AuthContext, @Filters() query: Record<string, string>, @Req() request: Request) {
     this.policy.enforce('identity:list_domains', auth);
-    const rows = await this.domains.find({ where: { name: query['name'], enabled: queryFlag(query['enabled']) }, order: { name: 'ASC' } });
-    return collection(request, 'domains', rows.map((row) => presentDomain(request, row)));
+    return this.collections.page(request, 'domains', this.domains, { name: query['name'], enabled: queryFlag(query['enabled']) }, (row) => presentDomain(request, row));
   }
 
   @Get(':id')
@@ -52,14 +54,7 @@ export class DomainsController {
   async update(@CurrentAuth() auth: AuthContext, @Param('id') id: string, @Body() body: unknown, @Req() request: Request) {
     this.policy.enforce('identity:update_domain', auth, { 'target.domain.id': id });
     const { domain } = parseInput(updateSchema, body);
-    const row = await findOr404(this.domains, 'domain', id);
-    const disabling = row.enabled && domain.enabled === false;
-    Object.assign(row, domain);
-    const saved = await saveUnique(this.domains, row, 'domain', row.name);
-    if (disabling) {
-      await this.revocations.revoke({ domain_id: id });
-    }
-    return { domain: presentDomain(request, saved) };
+    return { domain: presentDomain(request, await this.scopeTargets.update('domain', this.domains, id, domain)) };
   }
 
   @Delete(':id')
@@ -71,6 +66,5 @@ export class DomainsController {
       throw forbidden('Cannot delete a domain that is enabled, please disable it first.');
     }
     await this.grants.deleteDomain(id);
-    await this.revocations.revoke({ domain_id: id });
   }
 }

@@ -1,10 +1,12 @@
-import { Controller, Get, Query, Req } from '@nestjs/common';
+import { Controller, Get, Req } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type AuthContext, CurrentAuth, PolicyService } from '@overcast/shared/auth';
+import { badRequest } from '@overcast/shared/core';
 import { AssignmentEntity, DomainEntity, GroupEntity, GroupMemberEntity, ProjectEntity, RoleEntity, UserEntity } from '@overcast/identity/data-access';
 import { type Request } from 'express';
 import { In, Repository } from 'typeorm';
-import { v3Url } from '../../common/links';
+import { Filters } from '../../common/filters';
+import { collection, v3Url } from '../../common/links';
 import { queryFlag } from '../../common/schemas';
 import { RoleResolver } from '../../roles/role-resolver.service';
 
@@ -17,6 +19,14 @@ interface Row {
   /** Set for an effective assignment a group membership produced. */
   viaGroupId?: string;
 }
+
+/** Filters that name two actors or two targets at once, which Keystone refuses. */
+const EXCLUSIVE_FILTERS = [
+  ['scope.domain.id', 'scope.project.id', 'Specify a domain or project, not both'],
+  ['scope.domain.id', 'scope.system', 'Specify system or domain, not both'],
+  ['scope.project.id', 'scope.system', 'Specify system or project, not both'],
+  ['user.id', 'group.id', 'Specify a user or group, not both'],
+] as const;
 
 /** `GET /v3/role_assignments` with Keystone's filters, `effective` and `include_names`. */
 @Controller('v3/role_assignments')
@@ -34,9 +44,17 @@ export class RoleAssignmentsController {
   ) {}
 
   @Get()
-  async list(@CurrentAuth() auth: AuthContext, @Query() query: Record<string, string>, @Req() request: Request) {
+  async list(@CurrentAuth() auth: AuthContext, @Filters() query: Record<string, string>, @Req() request: Request) {
     this.policy.enforce('identity:list_role_assignments', auth);
     const effective = 'effective' in query && queryFlag(query['effective'] || 'true') === true;
+    for (const [one, other, message] of EXCLUSIVE_FILTERS) {
+      if (query[one] && query[other]) {
+        throw badRequest(message);
+      }
+    }
+    if (effective && query['group.id']) {
+      throw badRequest('Combining effective and group filter will always result in an empty list.');
+    }
     const target = query['scope.project.id'] !== undefined ? { targetType: 'project' as const, targetId: query['scope.project.id'] } : query['scope.domain.id'] !== undefined ? { targetType: 'domain' as const, targetId: query['scope.domain.id'] } : 'scope.system' in query ? { targetType: 'system' as const } : {};
 
     let rows: Row[] = (await this.assignments.findBy(target)).map((row) => ({ ...row }));
@@ -53,7 +71,7 @@ export class RoleAssignmentsController {
         (roleId === undefined || row.roleId === roleId),
     );
     const names = 'include_names' in query && queryFlag(query['include_names'] || 'true') === true ? await this.names(rows) : undefined;
-    return { role_assignments: rows.map((row) => this.present(request, row, names)), links: { self: `${v3Url(request)}/role_assignments`, previous: null, next: null } };
+    return collection(request, 'role_assignments', rows.map((row) => this.present(request, row, names)));
   }
 
   /** Effective view: group grants become one per member, and implied roles appear as their own rows. */

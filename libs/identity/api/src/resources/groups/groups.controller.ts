@@ -1,12 +1,14 @@
-import { Body, Controller, Delete, Get, Head, HttpCode, Param, Patch, Post, Put, Query, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Head, HttpCode, Param, Patch, Post, Put, Req } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type AuthContext, CurrentAuth, PolicyService } from '@overcast/shared/auth';
-import { badRequest, notFound, parseInput } from '@overcast/shared/core';
+import { notFound, parseInput } from '@overcast/shared/core';
 import { DomainEntity, GroupEntity, GroupMemberEntity, UserEntity } from '@overcast/identity/data-access';
 import { type Request } from 'express';
 import { In, Repository } from 'typeorm';
 import { z } from 'zod';
+import { CollectionService } from '../../common/collection.service';
 import { defaultDomainId } from '../../common/default-domain';
+import { Filters } from '../../common/filters';
 import { newId } from '../../common/ids';
 import { collection } from '../../common/links';
 import { findOr404, saveUnique } from '../../common/persistence';
@@ -28,6 +30,7 @@ export class GroupsController {
     @InjectRepository(UserEntity, 'identity') private readonly users: Repository<UserEntity>,
     @InjectRepository(DomainEntity, 'identity') private readonly domains: Repository<DomainEntity>,
     private readonly policy: PolicyService,
+    private readonly collections: CollectionService,
     private readonly revocations: RevocationService,
     private readonly grants: GrantService,
   ) {}
@@ -37,18 +40,15 @@ export class GroupsController {
     const { group } = parseInput(createSchema, body);
     const domainId = group.domain_id ?? defaultDomainId(auth);
     this.policy.enforce('identity:create_group', auth, { 'target.group.domain_id': domainId });
-    if (!(await this.domains.existsBy({ id: domainId }))) {
-      throw badRequest(`Could not find domain: ${domainId}.`);
-    }
+    await findOr404(this.domains, 'domain', domainId);
     const row = this.groups.create({ id: newId(), name: group.name, domainId, description: group.description ?? null });
     return { group: presentGroup(request, await saveUnique(this.groups, row, 'group', group.name)) };
   }
 
   @Get()
-  async list(@CurrentAuth() auth: AuthContext, @Query() query: Record<string, string>, @Req() request: Request) {
+  async list(@CurrentAuth() auth: AuthContext, @Filters() query: Record<string, string>, @Req() request: Request) {
     this.policy.enforce('identity:list_groups', auth);
-    const rows = await this.groups.find({ where: { name: query['name'], domainId: query['domain_id'] }, order: { name: 'ASC' } });
-    return collection(request, 'groups', rows.map((row) => presentGroup(request, row)));
+    return this.collections.page(request, 'groups', this.groups, { name: query['name'], domainId: query['domain_id'] }, (row) => presentGroup(request, row));
   }
 
   @Get(':id')
@@ -70,11 +70,7 @@ export class GroupsController {
   async delete(@CurrentAuth() auth: AuthContext, @Param('id') id: string) {
     this.policy.enforce('identity:delete_group', auth, { 'target.group.id': id });
     await findOr404(this.groups, 'group', id);
-    const memberIds = (await this.members.findBy({ groupId: id })).map((member) => member.userId);
     await this.grants.deleteGroup(id);
-    for (const userId of memberIds) {
-      await this.revocations.revoke({ user_id: userId });
-    }
   }
 
   @Get(':id/users')

@@ -1,17 +1,18 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Req } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type AuthContext, CurrentAuth, PolicyService } from '@overcast/shared/auth';
-import { badRequest, notFound, parseInput } from '@overcast/shared/core';
+import { badRequest, forbidden, notFound, parseInput } from '@overcast/shared/core';
 import { DomainEntity, ProjectEntity } from '@overcast/identity/data-access';
 import { type Request } from 'express';
 import { ArrayContains, ArrayOverlap, Repository } from 'typeorm';
 import { z } from 'zod';
+import { CollectionService } from '../../common/collection.service';
 import { defaultDomainId } from '../../common/default-domain';
+import { Filters } from '../../common/filters';
 import { newId } from '../../common/ids';
-import { collection } from '../../common/links';
 import { findOr404, saveUnique } from '../../common/persistence';
 import { descriptionSchema, queryFlag, tagsSchema } from '../../common/schemas';
-import { RevocationService } from '../../revocations/revocation.service';
+import { ScopeTargetService } from '../../common/scope-target.service';
 import { GrantService } from '../grants/grant.service';
 import { presentProject } from './project.presenter';
 
@@ -41,7 +42,8 @@ export class ProjectsController {
     @InjectRepository(ProjectEntity, 'identity') private readonly projects: Repository<ProjectEntity>,
     @InjectRepository(DomainEntity, 'identity') private readonly domains: Repository<DomainEntity>,
     private readonly policy: PolicyService,
-    private readonly revocations: RevocationService,
+    private readonly collections: CollectionService,
+    private readonly scopeTargets: ScopeTargetService,
     private readonly grants: GrantService,
   ) {}
 
@@ -55,10 +57,14 @@ export class ProjectsController {
       if (!parent) {
         throw badRequest(`Could not find parent project: ${project.parent_id}.`);
       }
+      if (project.domain_id !== undefined && project.domain_id !== parent.domainId) {
+        throw badRequest(`Cannot create project, since it specifies its domain_id ${project.domain_id}, but specifies a parent in a different domain (${parent.domainId}).`);
+      }
       domainId = parent.domainId;
       parentId = parent.id;
     }
     this.policy.enforce('identity:create_project', auth, { 'target.project.domain_id': domainId });
+    // Keystone answers a missing domain with a 400 here, but a 404 for users and groups.
     if (!(await this.domains.existsBy({ id: domainId }))) {
       throw badRequest(`Could not find domain: ${domainId}.`);
     }
@@ -76,21 +82,18 @@ export class ProjectsController {
   }
 
   @Get()
-  async list(@CurrentAuth() auth: AuthContext, @Query() query: Record<string, string>, @Req() request: Request) {
+  async list(@CurrentAuth() auth: AuthContext, @Filters() query: Record<string, string>, @Req() request: Request) {
     this.policy.enforce('identity:list_projects', auth, { 'target.domain_id': query['domain_id'] });
     const tags = tagList(query['tags']);
     const anyTags = tagList(query['tags-any']);
-    const rows = await this.projects.find({
-      where: {
-        name: query['name'],
-        domainId: query['domain_id'],
-        enabled: queryFlag(query['enabled']),
-        parentId: query['parent_id'],
-        tags: tags ? ArrayContains(tags) : anyTags ? ArrayOverlap(anyTags) : undefined,
-      },
-      order: { name: 'ASC' },
-    });
-    return collection(request, 'projects', rows.map((row) => presentProject(request, row)));
+    const where = {
+      name: query['name'],
+      domainId: query['domain_id'],
+      enabled: queryFlag(query['enabled']),
+      parentId: query['parent_id'],
+      tags: tags ? ArrayContains(tags) : anyTags ? ArrayOverlap(anyTags) : undefined,
+    };
+    return this.collections.page(request, 'projects', this.projects, where, (row) => presentProject(request, row));
   }
 
   @Get(':id')
@@ -107,14 +110,7 @@ export class ProjectsController {
   async update(@CurrentAuth() auth: AuthContext, @Param('id') id: string, @Body() body: unknown, @Req() request: Request) {
     this.policy.enforce('identity:update_project', auth, { 'target.project.id': id });
     const { project } = parseInput(updateSchema, body);
-    const row = await findOr404(this.projects, 'project', id);
-    const disabling = row.enabled && project.enabled === false;
-    Object.assign(row, project);
-    const saved = await saveUnique(this.projects, row, 'project', row.name);
-    if (disabling) {
-      await this.revocations.revoke({ project_id: id });
-    }
-    return { project: presentProject(request, saved) };
+    return { project: presentProject(request, await this.scopeTargets.update('project', this.projects, id, project)) };
   }
 
   @Delete(':id')
@@ -123,9 +119,8 @@ export class ProjectsController {
     this.policy.enforce('identity:delete_project', auth, { 'target.project.id': id });
     await findOr404(this.projects, 'project', id);
     if (await this.projects.existsBy({ parentId: id })) {
-      throw badRequest(`Project ${id} has child projects; delete them first.`);
+      throw forbidden(`Cannot delete the project ${id} since it is not a leaf in the hierarchy. Use the cascade option if you want to delete a whole subtree.`);
     }
     await this.grants.deleteProject(id);
-    await this.revocations.revoke({ project_id: id });
   }
 }

@@ -1,15 +1,17 @@
-import { Body, Controller, Delete, Get, Head, HttpCode, Param, Patch, Post, Put, Query, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Head, HttpCode, Param, Patch, Post, Put, Req } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type AuthContext, CurrentAuth, PolicyService } from '@overcast/shared/auth';
 import { notFound, parseInput } from '@overcast/shared/core';
-import { ImpliedRoleEntity, RoleEntity } from '@overcast/identity/data-access';
+import { DomainEntity, ImpliedRoleEntity, RoleEntity } from '@overcast/identity/data-access';
 import { type Request } from 'express';
 import { In, IsNull, Repository } from 'typeorm';
 import { z } from 'zod';
+import { CollectionService } from '../../common/collection.service';
+import { Filters } from '../../common/filters';
 import { newId } from '../../common/ids';
-import { collection } from '../../common/links';
 import { findOr404, saveUnique } from '../../common/persistence';
 import { descriptionSchema, nameSchema } from '../../common/schemas';
+import { GrantService } from '../grants/grant.service';
 import { presentRole, presentRoleRef } from './role.presenter';
 
 const createSchema = z.object({
@@ -22,22 +24,28 @@ export class RolesController {
   constructor(
     @InjectRepository(RoleEntity, 'identity') private readonly roles: Repository<RoleEntity>,
     @InjectRepository(ImpliedRoleEntity, 'identity') private readonly implications: Repository<ImpliedRoleEntity>,
+    @InjectRepository(DomainEntity, 'identity') private readonly domains: Repository<DomainEntity>,
     private readonly policy: PolicyService,
+    private readonly collections: CollectionService,
+    private readonly grants: GrantService,
   ) {}
 
   @Post('roles')
   async create(@CurrentAuth() auth: AuthContext, @Body() body: unknown, @Req() request: Request) {
     this.policy.enforce('identity:create_role', auth);
     const { role } = parseInput(createSchema, body);
+    if (role.domain_id) {
+      await findOr404(this.domains, 'domain', role.domain_id);
+    }
     const row = this.roles.create({ id: newId(), name: role.name, domainId: role.domain_id ?? null, description: role.description ?? null, options: role.options ?? {} });
     return { role: presentRole(request, await saveUnique(this.roles, row, 'role', role.name)) };
   }
 
   @Get('roles')
-  async list(@CurrentAuth() auth: AuthContext, @Query() query: Record<string, string>, @Req() request: Request) {
+  async list(@CurrentAuth() auth: AuthContext, @Filters() query: Record<string, string>, @Req() request: Request) {
     this.policy.enforce('identity:list_roles', auth);
-    const rows = await this.roles.find({ where: { name: query['name'], domainId: query['domain_id'] ?? IsNull() }, order: { name: 'ASC' } });
-    return collection(request, 'roles', rows.map((row) => presentRole(request, row)));
+    const rows = await this.roles.find({ where: { name: query['name'], domainId: query['domain_id'] ?? IsNull() }, order: { name: 'ASC' }, take: this.collections.readLimit });
+    return this.collections.cut(request, 'roles', rows, (row) => presentRole(request, row));
   }
 
   @Get('roles/:id')
@@ -59,8 +67,7 @@ export class RolesController {
   async delete(@CurrentAuth() auth: AuthContext, @Param('id') id: string) {
     this.policy.enforce('identity:delete_role', auth);
     await findOr404(this.roles, 'role', id);
-    // Assignments and implication rules naming the role cascade in the database.
-    await this.roles.delete({ id });
+    await this.grants.deleteRole(id);
   }
 
   @Put('roles/:prior/implies/:implied')
@@ -72,14 +79,16 @@ export class RolesController {
     return { role_inference: { prior_role: presentRoleRef(request, prior), implies: presentRoleRef(request, implied) } };
   }
 
-  @Get('roles/:prior/implies/:implied')
+  /** Keystone answers the check with 204 and no body; declared before GET, which Express would let answer HEAD. */
   @Head('roles/:prior/implies/:implied')
+  @HttpCode(204)
+  async checkImplied(@CurrentAuth() auth: AuthContext, @Param('prior') priorId: string, @Param('implied') impliedId: string) {
+    await this.implication(auth, priorId, impliedId);
+  }
+
+  @Get('roles/:prior/implies/:implied')
   async getImplied(@CurrentAuth() auth: AuthContext, @Param('prior') priorId: string, @Param('implied') impliedId: string, @Req() request: Request) {
-    this.policy.enforce('identity:get_implied_role', auth);
-    const [prior, implied] = [await findOr404(this.roles, 'role', priorId), await findOr404(this.roles, 'role', impliedId)];
-    if (!(await this.implications.existsBy({ priorRoleId: prior.id, impliedRoleId: implied.id }))) {
-      throw notFound(`${prior.id} does not imply ${implied.id}.`);
-    }
+    const [prior, implied] = await this.implication(auth, priorId, impliedId);
     return { role_inference: { prior_role: presentRoleRef(request, prior), implies: presentRoleRef(request, implied) } };
   }
 
@@ -114,5 +123,14 @@ export class RolesController {
         implies: rules.filter((rule) => rule.priorRoleId === priorId).map((rule) => presentRoleRef(request, byId.get(rule.impliedRoleId) as RoleEntity)),
       })),
     };
+  }
+
+  private async implication(auth: AuthContext, priorId: string, impliedId: string): Promise<[RoleEntity, RoleEntity]> {
+    this.policy.enforce('identity:get_implied_role', auth);
+    const [prior, implied] = [await findOr404(this.roles, 'role', priorId), await findOr404(this.roles, 'role', impliedId)];
+    if (!(await this.implications.existsBy({ priorRoleId: prior.id, impliedRoleId: implied.id }))) {
+      throw notFound(`${prior.id} does not imply ${implied.id}.`);
+    }
+    return [prior, implied];
   }
 }

@@ -1,12 +1,14 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Req } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type AuthContext, CurrentAuth, PolicyService } from '@overcast/shared/auth';
-import { badRequest, parseInput, unauthorized } from '@overcast/shared/core';
+import { parseInput, unauthorized } from '@overcast/shared/core';
 import { AssignmentEntity, DomainEntity, GroupEntity, GroupMemberEntity, ProjectEntity, UserEntity } from '@overcast/identity/data-access';
 import { type Request } from 'express';
 import { In, Repository } from 'typeorm';
 import { z } from 'zod';
+import { CollectionService } from '../../common/collection.service';
 import { defaultDomainId } from '../../common/default-domain';
+import { Filters } from '../../common/filters';
 import { newId } from '../../common/ids';
 import { collection } from '../../common/links';
 import { findOr404, saveUnique } from '../../common/persistence';
@@ -50,6 +52,7 @@ export class UsersController {
     @InjectRepository(GroupMemberEntity, 'identity') private readonly members: Repository<GroupMemberEntity>,
     @InjectRepository(AssignmentEntity, 'identity') private readonly assignments: Repository<AssignmentEntity>,
     private readonly policy: PolicyService,
+    private readonly collections: CollectionService,
     private readonly revocations: RevocationService,
     private readonly grants: GrantService,
   ) {}
@@ -59,9 +62,7 @@ export class UsersController {
     const { user } = parseInput(createSchema, body);
     const domainId = user.domain_id ?? defaultDomainId(auth);
     this.policy.enforce('identity:create_user', auth, { 'target.user.domain_id': domainId });
-    if (!(await this.domains.existsBy({ id: domainId }))) {
-      throw badRequest(`Could not find domain: ${domainId}.`);
-    }
+    await findOr404(this.domains, 'domain', domainId);
     const row = this.users.create({
       id: newId(),
       name: user.name,
@@ -76,10 +77,10 @@ export class UsersController {
   }
 
   @Get()
-  async list(@CurrentAuth() auth: AuthContext, @Query() query: Record<string, string>, @Req() request: Request) {
+  async list(@CurrentAuth() auth: AuthContext, @Filters() query: Record<string, string>, @Req() request: Request) {
     this.policy.enforce('identity:list_users', auth, { 'target.domain_id': query['domain_id'] });
-    const rows = await this.users.find({ where: { name: query['name'], domainId: query['domain_id'], enabled: queryFlag(query['enabled']) }, order: { name: 'ASC' } });
-    return collection(request, 'users', rows.map((row) => presentUser(request, row)));
+    const where = { name: query['name'], domainId: query['domain_id'], enabled: queryFlag(query['enabled']) };
+    return this.collections.page(request, 'users', this.users, where, (row) => presentUser(request, row));
   }
 
   @Get(':id')
@@ -114,7 +115,6 @@ export class UsersController {
     this.policy.enforce('identity:delete_user', auth, { 'target.user.id': id });
     await findOr404(this.users, 'user', id);
     await this.grants.deleteUser(id);
-    await this.revocations.revoke({ user_id: id });
   }
 
   /** A user's own password change; the original password must be right. */

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'identity-api',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};
