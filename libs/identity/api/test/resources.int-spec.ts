@@ -343,6 +343,11 @@ describe('identity resources (CRUD and filters) on PostgreSQL', () => {
     const path = `/v3/users/${user.id}/application_credentials`;
     const first = (await owner.post(path, { application_credential: { name: uniqueName('ac'), expires_at: '2999-01-01T00:00:00' } })).body.application_credential;
     expect(first.expires_at).toBe('2999-01-01T00:00:00.000000');
+    // Keystone keeps the microseconds a client sends (tempest's test_create_application_credential_expires), in UTC.
+    const precise = (await owner.post(path, { application_credential: { name: uniqueName('ac'), expires_at: '2999-01-01T02:30:00.123456+02:00' } })).body.application_credential;
+    expect(precise.expires_at).toBe('2999-01-01T00:30:00.123456');
+    expect((await owner.get(`${path}/${precise.id}`)).body.application_credential.expires_at).toBe('2999-01-01T00:30:00.123456');
+    expect((await owner.delete(`${path}/${precise.id}`)).status).toBe(204);
     expect(first.roles.map((role: { name: string }) => role.name).sort()).toEqual(['member', 'reader']);
     expect(ids((await owner.get(path)).body.application_credentials)).toEqual([first.id]);
     expect(ids((await admin.get(path)).body.application_credentials)).toEqual([first.id]);

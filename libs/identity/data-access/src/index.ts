@@ -8,6 +8,7 @@ import { RevocationEventEntity } from './entities/revocation-event.entity';
 import { ImpliedRoleEntity, RoleEntity } from './entities/role.entity';
 import { UserEntity } from './entities/user.entity';
 import { IdentitySchema1763900000000 } from './migrations/1763900000000-IdentitySchema';
+import { ApplicationCredentialExpiryMicroseconds1764000000000 } from './migrations/1764000000000-ApplicationCredentialExpiryMicroseconds';
 
 export * from './entities/application-credential.entity';
 export * from './entities/assignment.entity';
@@ -37,4 +38,4 @@ export const IDENTITY_ENTITIES = [
 ];
 
 /** In the order they apply; each is safe to run with the previous release's code still serving. */
-export const IDENTITY_MIGRATIONS = [IdentitySchema1763900000000];
+export const IDENTITY_MIGRATIONS = [IdentitySchema1763900000000, ApplicationCredentialExpiryMicroseconds1764000000000];

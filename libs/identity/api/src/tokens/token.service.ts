@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type NamedRef, RevocationList, type TokenClaims, verifyToken } from '@overcast/shared/auth';
 import { forbidden, notFound, OpenStackError, unauthorized } from '@overcast/shared/core';
-import { ApplicationCredentialEntity, type DomainEntity, type ProjectEntity, type UserEntity } from '@overcast/identity/data-access';
+import { ApplicationCredentialEntity, credentialExpiry, type DomainEntity, type ProjectEntity, type UserEntity } from '@overcast/identity/data-access';
 import { Repository } from 'typeorm';
 import { CatalogService } from '../catalog/catalog.service';
 import { newAuditId } from '../common/ids';
@@ -134,7 +134,8 @@ export class TokenService {
     if (!(await verifySecret(credential?.secretHash, ref.secret)) || !credential) {
       throw authenticationFailed();
     }
-    if (credential.expiresAt && credential.expiresAt.getTime() <= Date.now()) {
+    const expiry = credentialExpiry(credential);
+    if (expiry !== undefined && expiry <= Date.now()) {
       throw authenticationFailed();
     }
     const found = await this.activeUser({ id: credential.userId });
@@ -142,7 +143,7 @@ export class TokenService {
       throw authenticationFailed();
     }
     this.assertEnabled(found);
-    return { ...found, methods: ['application_credential'], applicationCredential: credential, notAfter: credential.expiresAt ? Math.floor(credential.expiresAt.getTime() / 1000) : undefined };
+    return { ...found, methods: ['application_credential'], applicationCredential: credential, notAfter: expiry === undefined ? undefined : Math.floor(expiry / 1000) };
   }
 
   private async resolveScope(subject: Subject, requested: ScopeRequest | undefined): Promise<Scope> {

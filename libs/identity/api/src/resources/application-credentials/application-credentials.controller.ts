@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { type AuthContext, CurrentAuth, keystoneTime, PolicyService } from '@overcast/shared/auth';
+import { type AuthContext, CurrentAuth, PolicyService } from '@overcast/shared/auth';
 import { badRequest, forbidden, notFound, parseInput } from '@overcast/shared/core';
 import { ApplicationCredentialEntity, type NamedRole } from '@overcast/identity/data-access';
 import { type Request } from 'express';
@@ -35,7 +35,7 @@ function present(request: Request, credential: ApplicationCredentialEntity) {
     user_id: credential.userId,
     project_id: credential.projectId,
     // Keystone's format: microseconds, no zone.
-    expires_at: credential.expiresAt ? keystoneTime(credential.expiresAt.getTime()).replace(/Z$/, '') : null,
+    expires_at: credential.expiresAt,
     unrestricted: credential.unrestricted,
     roles: credential.roles.map((role) => ({ ...role, domain_id: null })),
     access_rules: [],
@@ -43,6 +43,16 @@ function present(request: Request, credential: ApplicationCredentialEntity) {
 }
 
 /** A user's application credentials: a secret shown once, stored hashed, delegating some of the user's roles on one project. */
+/**
+ * An ISO 8601 time (with or without a zone; none means UTC) as Keystone keeps it: UTC to the
+ * microsecond, no zone. Zone offsets are whole minutes, so the fraction carries over unchanged.
+ */
+function utcMicroseconds(input: string): string {
+  const fraction = (/T[\d:]+\.(\d+)/.exec(input)?.[1] ?? '').padEnd(6, '0').slice(0, 6);
+  const zoned = /(Z|[+-]\d\d:?\d\d)$/.test(input) ? input : `${input}Z`;
+  return `${new Date(zoned).toISOString().slice(0, 19)}.${fraction}`;
+}
+
 @Controller('v3/users/:userId/application_credentials')
 export class ApplicationCredentialsController {
   constructor(
@@ -62,8 +72,8 @@ export class ApplicationCredentialsController {
       throw forbidden('A restricted application credential cannot make another one.');
     }
     const roles = this.delegatedRoles(auth, input.roles);
-    const expiresAt = input.expires_at ? new Date(input.expires_at.endsWith('Z') || /[+-]\d\d:?\d\d$/.test(input.expires_at) ? input.expires_at : `${input.expires_at}Z`) : null;
-    if (expiresAt && expiresAt.getTime() <= Date.now()) {
+    const expiresAt = input.expires_at ? utcMicroseconds(input.expires_at) : null;
+    if (expiresAt && Date.parse(`${expiresAt}Z`) <= Date.now()) {
       throw badRequest('expires_at must be in the future.');
     }
     const secret = input.secret ?? randomBytes(48).toString('base64url');
