@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Makes sure what the test suite talks to is installed and running on this (Debian) machine:
-# PostgreSQL and RabbitMQ, and the openstack CLI the end-to-end tests drive. Idempotent.
+# PostgreSQL and RabbitMQ, the openstack CLI the end-to-end tests drive and tempest, which runs
+# OpenStack's interop tests against the all-in-one. Idempotent.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
 missing=()
-for package in postgresql rabbitmq-server python3-openstackclient; do
+for package in postgresql rabbitmq-server python3-openstackclient tempest; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
 done
 if ((${#missing[@]} > 0)); then

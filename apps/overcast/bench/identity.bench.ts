@@ -6,64 +6,25 @@
 //    token issue (password) and token validation at concurrency 1, 8 and 32, then both at once
 //    (validation latency while argon2 hashes at full speed), and the process's peak RSS.
 import autocannon from 'autocannon';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { createTestDatabase } from '@overcast/shared/testing';
+import { createTestDatabase, freePort, passwordAuthRequest } from '@overcast/shared/testing';
+import { cleanEnvironment, overcast, OvercastProcess, SERVICES } from '../test/overcast-process';
 
-const OVERCAST = join(__dirname, '..', 'bin', 'overcast.js');
-const SERVICES = ['identity', 'compute', 'image', 'network', 'block-storage'] as const;
 const ADMIN_PASSWORD = 'bench-admin-password';
 const DURATION_SECONDS = Number(process.env['BENCH_DURATION'] ?? 10);
-const run = promisify(execFile);
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** Environment for a child: ours minus NODE_OPTIONS, with a port per service and a data dir. */
-function childEnv(dataDir: string, ports: Record<string, number>, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, OVERCAST_DATA_DIR: dataDir, OVERCAST_ADMIN_PASSWORD: ADMIN_PASSWORD, OVERCAST_LOG_LEVEL: 'warn', ...extra };
-  delete env['NODE_OPTIONS'];
-  for (const [service, port] of Object.entries(ports)) {
+/** Environment for an `overcast` child: a data dir, a free port per service, quiet logs. */
+async function childEnv(dataDir: string, extra: Record<string, string> = {}): Promise<{ env: Record<string, string>; urls: Record<string, string> }> {
+  const env: Record<string, string> = { ...cleanEnvironment(), OVERCAST_DATA_DIR: dataDir, OVERCAST_ADMIN_PASSWORD: ADMIN_PASSWORD, OVERCAST_LOG_LEVEL: 'warn', ...extra };
+  const urls: Record<string, string> = {};
+  for (const service of SERVICES) {
+    const port = await freePort();
     env[`OVERCAST_${service.toUpperCase().replace('-', '_')}_PORT`] = String(port);
+    urls[service] = `http://127.0.0.1:${port}`;
   }
-  return env;
-}
-
-async function answers(url: string): Promise<boolean> {
-  try {
-    const response = await fetch(url);
-    await response.arrayBuffer();
-    return response.status < 500;
-  } catch {
-    return false;
-  }
-}
-
-/** Polls every URL until all answer; fails if the child exits first. */
-async function waitUntilAnswering(child: ChildProcess, urls: string[]): Promise<void> {
-  let exited = false;
-  child.once('exit', () => (exited = true));
-  const pending = new Set(urls);
-  while (pending.size > 0) {
-    if (exited) {
-      throw new Error(`process exited before ${[...pending].join(', ')} answered`);
-    }
-    for (const url of pending) {
-      if (await answers(url)) {
-        pending.delete(url);
-      }
-    }
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  return { env, urls };
 }
 
 /** VmRSS (current) and VmHWM (peak) of a process, in MiB. */
@@ -73,35 +34,30 @@ async function memoryOf(pid: number): Promise<{ rss: number; peak: number }> {
   return { rss: field('VmRSS'), peak: field('VmHWM') };
 }
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) {
-    return;
-  }
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
-}
-
 const mib = (value: number) => `${value.toFixed(0)} MiB`;
 
+/** Start-up until the all-in-one says it is up: bootstrapped (first start) and all five APIs listening. */
 async function benchAllInOne(): Promise<string[]> {
   const dataDir = await mkdtemp(join(tmpdir(), 'overcast-bench-aio-'));
-  const ports = Object.fromEntries(await Promise.all(SERVICES.map(async (service) => [service, await freePort()] as const)));
-  const urls = SERVICES.map((service) => `http://127.0.0.1:${ports[service]}/`);
+  const { env, urls } = await childEnv(dataDir);
   const lines: string[] = [];
   try {
     for (const start of ['first start', 'restart']) {
       const startedAt = performance.now();
-      const aio = spawn(process.execPath, [OVERCAST, 'aio'], { env: childEnv(dataDir, ports), stdio: 'ignore' });
+      const aio = OvercastProcess.start('aio', ['aio'], env);
       try {
-        await waitUntilAnswering(aio, urls);
+        await aio.waitForOutput('is up in', 120_000);
         const seconds = (performance.now() - startedAt) / 1000;
+        const answering = await Promise.all(Object.values(urls).map(async (url) => (await fetch(url)).status < 500));
+        if (answering.includes(false)) {
+          throw new Error('the all-in-one said it was up, but not every API answers');
+        }
         // Idle means after start-up settles: give the collector a few quiet seconds.
         await new Promise((resolve) => setTimeout(resolve, 5000));
-        const memory = await memoryOf(aio.pid as number);
+        const memory = await memoryOf(aio.pid);
         lines.push(`| all-in-one ${start} | ${seconds.toFixed(2)} s to all 5 APIs answering | idle RSS ${mib(memory.rss)} (peak ${mib(memory.peak)}) |`);
       } finally {
-        await stop(aio);
+        await aio.stop();
       }
     }
   } finally {
@@ -138,30 +94,24 @@ function row(title: string, connections: number, result: autocannon.Result): str
 async function benchIdentity(): Promise<string[]> {
   const database = await createTestDatabase('overcast_bench');
   const dataDir = await mkdtemp(join(tmpdir(), 'overcast-bench-identity-'));
-  const ports = Object.fromEntries(await Promise.all(SERVICES.map(async (service) => [service, await freePort()] as const)));
-  const env = childEnv(dataDir, ports, {
+  const { env, urls } = await childEnv(dataDir, {
     OVERCAST_IDENTITY_DATABASE_URL: database.url,
     ...Object.fromEntries(SERVICES.filter((service) => service !== 'identity').map((service) => [`OVERCAST_${service.toUpperCase().replace('-', '_')}_SERVICE_PASSWORD`, `${service}-bench`])),
   });
-  const baseUrl = `http://127.0.0.1:${ports['identity']}`;
-  let identity: ChildProcess | undefined;
+  const baseUrl = urls['identity'] as string;
+  let identity: OvercastProcess | undefined;
   try {
-    await run(process.execPath, [OVERCAST, 'db', 'sync', 'identity'], { env });
-    await run(process.execPath, [OVERCAST, 'bootstrap'], { env });
-    identity = spawn(process.execPath, [OVERCAST, 'serve', 'identity'], { env, stdio: 'ignore' });
-    await waitUntilAnswering(identity, [`${baseUrl}/v3`]);
+    await overcast(['db', 'sync', 'identity'], env);
+    await overcast(['bootstrap'], env);
+    identity = OvercastProcess.start('identity', ['serve', 'identity'], env);
+    await identity.waitUntilHealthy(baseUrl, 60_000);
 
     const issue: Load = {
       title: 'token issue (password, project scope)',
       method: 'POST',
       path: '/v3/auth/tokens',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        auth: {
-          identity: { methods: ['password'], password: { user: { name: 'admin', domain: { id: 'default' }, password: ADMIN_PASSWORD } } },
-          scope: { project: { name: 'admin', domain: { id: 'default' } } },
-        },
-      }),
+      body: JSON.stringify(passwordAuthRequest('admin', ADMIN_PASSWORD, 'admin')),
     };
     const issued = await fetch(`${baseUrl}${issue.path}`, { method: 'POST', headers: issue.headers, body: issue.body });
     if (issued.status !== 201) {
@@ -178,7 +128,7 @@ async function benchIdentity(): Promise<string[]> {
     }
     const [issuing, validating] = await Promise.all([load(baseUrl, issue, 8), load(baseUrl, validate, 8)]);
     rows.push(row('mixed: token issue', 8, issuing), row('mixed: token validation, meanwhile', 8, validating));
-    const memory = await memoryOf(identity.pid as number);
+    const memory = await memoryOf(identity.pid);
     return [
       `| load (${DURATION_SECONDS} s each, autocannon, same 2-core machine) | connections | req/s | p50 | p99 | non-2xx/errors |`,
       '|---|---|---|---|---|---|',
@@ -187,9 +137,7 @@ async function benchIdentity(): Promise<string[]> {
       `identity process: peak RSS ${mib(memory.peak)}, RSS after the load ${mib(memory.rss)}`,
     ];
   } finally {
-    if (identity) {
-      await stop(identity);
-    }
+    await identity?.stop();
     await database.drop();
     await rm(dataDir, { recursive: true, force: true });
   }

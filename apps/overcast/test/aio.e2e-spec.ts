@@ -1,38 +1,18 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createPrivateKey } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { eventually } from '@overcast/shared/testing';
 import { SignJWT } from 'jose';
+import { type AllInOne, startAllInOne } from './overcast-process';
 
 const run = promisify(execFile);
 const ADMIN_PASSWORD = 'e2e-admin-password';
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** Polls until `check` passes or the deadline is reached; returns the last result. */
-async function eventually<T>(probe: () => Promise<T>, check: (value: T) => boolean, deadlineMs: number): Promise<T> {
-  const end = Date.now() + deadlineMs;
-  let value = await probe();
-  while (!check(value) && Date.now() < end) {
-    await new Promise((resolve) => setImmediate(resolve));
-    value = await probe();
-  }
-  return value;
-}
-
 describe('all-in-one with the openstack CLI', () => {
   let dataDir: string;
-  let aio: ChildProcess;
-  const ports: Record<string, number> = {};
+  let aio: AllInOne;
   let identityUrl: string;
   let computeUrl: string;
 
@@ -52,39 +32,13 @@ describe('all-in-one with the openstack CLI', () => {
   };
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'overcast-e2e-'));
-    for (const service of ['identity', 'compute', 'image', 'network', 'block-storage']) {
-      ports[service] = await freePort();
-    }
-    identityUrl = `http://127.0.0.1:${ports['identity']}`;
-    computeUrl = `http://127.0.0.1:${ports['compute']}`;
-    const env: Record<string, string> = { ...(process.env as Record<string, string>), OVERCAST_DATA_DIR: dataDir, OVERCAST_ADMIN_PASSWORD: ADMIN_PASSWORD };
-    for (const [service, port] of Object.entries(ports)) {
-      env[`OVERCAST_${service.toUpperCase().replace('-', '_')}_PORT`] = String(port);
-    }
-    delete env['NODE_OPTIONS'];
-    aio = spawn(process.execPath, [join(__dirname, '..', 'bin', 'overcast.js'), 'aio'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    await new Promise<void>((resolve, reject) => {
-      aio.stdout?.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes('is up in')) {
-          resolve();
-        }
-      });
-      aio.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      aio.once('exit', (code) => reject(new Error(`aio exited with ${code}: ${output}`)));
-    });
+    aio = await startAllInOne(ADMIN_PASSWORD);
+    dataDir = aio.dataDir;
+    identityUrl = aio.urls.identity;
+    computeUrl = aio.urls.compute;
   }, 60_000);
 
-  afterAll(async () => {
-    if (aio.exitCode === null) {
-      const exited = new Promise((resolve) => aio.once('exit', resolve));
-      aio.kill('SIGTERM');
-      await exited;
-    }
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => aio?.close());
 
   it('writes clouds.yaml and admin-openrc readable by their owner only', async () => {
     const { stat } = await import('node:fs/promises');

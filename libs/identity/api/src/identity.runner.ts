@@ -33,6 +33,7 @@ export async function startIdentity(options: { common: CommonSettings; settings:
       revocations: { load: () => loadRecentRevocations(revocationEvents, settings.tokenExpirationSeconds) },
     }),
     errorFormat: 'keystone',
+    authenticateUri: common.identityUrl,
     host: common.bindHost,
     port: settings.port,
     logger,

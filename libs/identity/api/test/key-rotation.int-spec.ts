@@ -19,7 +19,7 @@ describe('token signing key rotation on a running identity', () => {
   const rotateKeys = async () => {
     await KeyRing.rotate(identity.keyDir, identity.settings.maxActiveKeys);
     const expected = (await KeyRing.load(identity.keyDir)).jwks().keys.map((key) => key.kid).sort();
-    await eventually(publishedKids, (kids) => JSON.stringify(kids) === JSON.stringify(expected));
+    expect(await eventually(publishedKids, (kids) => JSON.stringify(kids) === JSON.stringify(expected))).toEqual(expected);
     return expected;
   };
 

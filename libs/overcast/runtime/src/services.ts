@@ -38,7 +38,7 @@ export function serviceSettings(sources: ConfigSources) {
 export async function startService(name: ServiceName, common: CommonSettings, sources: ConfigSources, logger: Logger, migrate: boolean): Promise<StartedService> {
   const settings = serviceSettings(sources);
   const http = (module: Parameters<typeof startHttpService>[0]['module'], errorFormat: Parameters<typeof startHttpService>[0]['errorFormat'], port: number) =>
-    startHttpService({ name, module, errorFormat, host: common.bindHost, port, logger });
+    startHttpService({ name, module, errorFormat, authenticateUri: common.identityUrl, host: common.bindHost, port, logger });
   switch (name) {
     case 'identity': {
       const identity = settings.identity();

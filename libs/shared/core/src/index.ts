@@ -6,6 +6,7 @@ export * from './logging/logger';
 export * from './errors/openstack-error';
 export * from './errors/error-formats';
 export * from './errors/openstack-exception.filter';
+export * from './http/public-route';
 export * from './http/health.controller';
 export * from './http/metrics';
 export * from './http/http-service';

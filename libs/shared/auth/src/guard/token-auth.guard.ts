@@ -1,13 +1,11 @@
-import { type ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
+import { type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import { OpenStackError, unauthorized } from '@overcast/shared/core';
+import { OpenStackError, PUBLIC_ROUTE_KEY, PublicRoute, unauthorized } from '@overcast/shared/core';
 import { TOKEN_STRATEGY } from './token.strategy';
 
-const PUBLIC_ROUTE = 'overcast:public-route';
-
 /** Marks a route (version discovery, token issue, key set) that needs no token. */
-export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
+export const Public = PublicRoute;
 
 /** Every route needs a valid, unrevoked token unless marked @Public(). */
 @Injectable()
@@ -17,7 +15,7 @@ export class TokenAuthGuard extends AuthGuard(TOKEN_STRATEGY) {
   }
 
   override canActivate(context: ExecutionContext) {
-    const isPublic = this.reflector.getAllAndOverride<boolean | undefined>(PUBLIC_ROUTE, [context.getHandler(), context.getClass()]);
+    const isPublic = this.reflector.getAllAndOverride<boolean | undefined>(PUBLIC_ROUTE_KEY, [context.getHandler(), context.getClass()]);
     return isPublic === true || super.canActivate(context);
   }
 

@@ -32,11 +32,25 @@ function unwrap(schema: z.ZodType): z.ZodType {
   return (def.type === 'default' || def.type === 'optional') && def.innerType ? unwrap(def.innerType) : schema;
 }
 
+const PLAIN_DECIMAL = /^[-+]?\d+(\.\d+)?$/;
+
+/** Text (from the environment, or quoted in the file) becomes a number only when it is a plain decimal. */
+function fromText(schema: z.ZodType, value: unknown): unknown {
+  if (typeof value === 'string' && unwrap(schema).def.type === 'number' && PLAIN_DECIMAL.test(value.trim())) {
+    return Number(value.trim());
+  }
+  return value;
+}
+
 /** Overlay the environment onto the file section, following the schema's shape. */
 function overlayEnv(schema: z.ZodType, section: string, path: string[], base: unknown, env: ConfigSources['env']): unknown {
   const inner = unwrap(schema);
   if (isObjectSchema(inner)) {
-    const result: Record<string, unknown> = { ...(typeof base === 'object' && base !== null ? base : {}) };
+    // A section given as something else than a mapping (`identity: 5`) is kept, for validation to refuse.
+    if (base !== undefined && base !== null && (typeof base !== 'object' || Array.isArray(base))) {
+      return base;
+    }
+    const result: Record<string, unknown> = { ...((base ?? {}) as Record<string, unknown>) };
     for (const [key, child] of Object.entries(inner.shape)) {
       const value = overlayEnv(child as z.ZodType, section, [...path, key], result[key], env);
       if (value !== undefined) {
@@ -45,11 +59,11 @@ function overlayEnv(schema: z.ZodType, section: string, path: string[], base: un
     }
     return result;
   }
-  return env[envName(section, path)] ?? base;
+  return fromText(schema, env[envName(section, path)] ?? base);
 }
 
 function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value) && Object.getPrototypeOf(value) === Object.prototype) {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value) && (Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype)) {
     for (const child of Object.values(value)) {
       deepFreeze(child);
     }
@@ -66,7 +80,7 @@ export function readConfigFile(path: string): Record<string, unknown> {
     throw new ConfigError(`cannot read config file ${path}: ${(error as Error).message}`);
   }
   const parsed: unknown = parseYaml(text);
-  if (parsed !== null && typeof parsed !== 'object') {
+  if (parsed !== null && (typeof parsed !== 'object' || Array.isArray(parsed))) {
     throw new ConfigError(`config file ${path} must hold a mapping of sections`);
   }
   return (parsed ?? {}) as Record<string, unknown>;
@@ -83,6 +97,10 @@ export function loadConfig<S extends z.ZodObject>(schema: S, section: string, so
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
       const name = [section, ...issue.path.map(String)].filter(Boolean).join('.');
+      // A group of settings that is not a mapping can only come from the file: no variable to name.
+      if (issue.code === 'invalid_type' && issue.expected === 'object') {
+        return `invalid section ${name} in the config file: ${issue.message}`;
+      }
       return `invalid setting ${name} (env ${envName(section, issue.path)}): ${issue.message}`;
     });
     throw new ConfigError(problems.join('; '));

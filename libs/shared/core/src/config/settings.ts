@@ -5,7 +5,17 @@ import { Secret } from './secret';
 /** Zod building blocks for settings that arrive as strings from the environment. */
 export const setting = {
   string: () => z.string().min(1),
-  integer: () => z.coerce.number().int(),
+  /**
+   * A whole number. The environment's text becomes a number only when it is a plain decimal
+   * (see loadConfig): "" or "0x10" is refused, not read as 0 or 16.
+   */
+  integer: () =>
+    z
+      .number({
+        // Only the type's own issue: range checks (min, max) keep their own messages.
+        error: (issue) => (issue.code !== 'invalid_type' ? undefined : issue.input === undefined ? 'required' : `must be a whole number, not ${JSON.stringify(issue.input)}`),
+      })
+      .int(),
   boolean: () =>
     z.preprocess((value) => {
       if (typeof value !== 'string') {
@@ -20,7 +30,11 @@ export const setting = {
       }
       return value;
     }, z.boolean()),
-  secret: () => z.union([z.instanceof(Secret), z.string().min(1).transform((value) => new Secret(value))]),
+  // The message never quotes the value: it is a secret.
+  secret: () =>
+    z.union([z.instanceof(Secret), z.string().min(1).transform((value) => new Secret(value))], {
+      error: (issue) => (issue.input === undefined ? 'required' : 'must be a non-empty string'),
+    }),
   /** A PostgreSQL URL, or `embedded` for the embedded PGlite database under the data dir. */
   databaseUrl: () =>
     z.string().refine((value) => value === 'embedded' || /^postgres(ql)?:\/\//.test(value), {

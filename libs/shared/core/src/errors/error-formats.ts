@@ -20,16 +20,19 @@ const TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
-/** Nova and Cinder name the fault in the body's only key. */
+/**
+ * Nova and Cinder name the fault in the body's only key (nova.api.openstack.wsgi.Fault): a status
+ * without a name of its own (406, 410, 500…) is a `computeFault`.
+ */
 const NOVA_KEYS: Record<Fault, string> = {
   badRequest: 'badRequest',
   unauthorized: 'unauthorized',
   forbidden: 'forbidden',
   notFound: 'itemNotFound',
   methodNotAllowed: 'badMethod',
-  notAcceptable: 'notAcceptable',
+  notAcceptable: 'computeFault',
   conflict: 'conflictingRequest',
-  gone: 'gone',
+  gone: 'computeFault',
   payloadTooLarge: 'overLimit',
   unsupportedMediaType: 'badMediaType',
   tooManyRequests: 'overLimit',
@@ -38,17 +41,30 @@ const NOVA_KEYS: Record<Fault, string> = {
   serviceUnavailable: 'serviceUnavailable',
 };
 
+/**
+ * The body of an error, as the OpenStack peer of the service writes it:
+ * - keystone: `{"error": {"code": 404, "title": "Not Found", "message": …}}`;
+ * - nova (and cinder): `{"itemNotFound": {"code": 404, "message": …}}`;
+ * - neutron: `{"NeutronError": {"type": "NetworkNotFound", "message": …, "detail": ""}}`, the type
+ *   being the exception's class name (webob's `HTTPNotFound`… when there is no better one);
+ * - glance: webob's JSON error, `{"message": "…<br /><br />\n\n\n", "code": "404 Not Found", "title": "Not Found"}`.
+ * A 401 is Keystone's body for every service: in OpenStack it is keystonemiddleware that refuses
+ * the token, before the service's own fault handling.
+ */
 export function renderError(format: ErrorFormat, fault: Fault, message: string, type?: string): unknown {
   const code = FAULTS[fault];
   const title = TITLES[code] ?? 'Error';
+  if (fault === 'unauthorized') {
+    return { error: { code, title, message } };
+  }
   switch (format) {
     case 'keystone':
       return { error: { code, title, message } };
     case 'nova':
       return { [NOVA_KEYS[fault]]: { code, message } };
     case 'neutron':
-      return { NeutronError: { type: type ?? title.replace(/ /g, ''), message, detail: '' } };
+      return { NeutronError: { type: type ?? `HTTP${title.replace(/ /g, '')}`, message, detail: '' } };
     case 'glance':
-      return { code, title, message: `${code} ${title}\n\n${message}` };
+      return { message: `${message}<br /><br />\n\n\n`, code: `${code} ${title}`, title };
   }
 }

@@ -35,7 +35,14 @@ export function describeError(error: unknown): { status: number; message: string
   };
 }
 
-export function sendError(format: ErrorFormat, logger: Logger, error: unknown, request: Request, response: Response): void {
+/** How a service answers errors: its body format and, on a 401, where to get a token (Keystone's `WWW-Authenticate`). */
+export interface ErrorStyle {
+  format: ErrorFormat;
+  /** The identity service's public URL. */
+  authenticateUri?: string;
+}
+
+export function sendError(style: ErrorStyle, logger: Logger, error: unknown, request: Request, response: Response): void {
   const { status, message, type, unexpected } = describeError(error);
   if (unexpected) {
     logger.error({ err: error, method: request.method, path: request.path }, 'unexpected error');
@@ -44,18 +51,21 @@ export function sendError(format: ErrorFormat, logger: Logger, error: unknown, r
     response.destroy();
     return;
   }
-  response.status(status).json(renderError(format, faultForStatus(status), message, type));
+  if (status === 401 && style.authenticateUri) {
+    response.setHeader('WWW-Authenticate', `Keystone uri="${style.authenticateUri}"`);
+  }
+  response.status(status).json(renderError(style.format, faultForStatus(status), message, type));
 }
 
 @Catch()
 export class OpenStackExceptionFilter implements ExceptionFilter {
   constructor(
-    private readonly format: ErrorFormat,
+    private readonly style: ErrorStyle,
     private readonly logger: Logger,
   ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    sendError(this.format, this.logger, exception, http.getRequest<Request>(), http.getResponse<Response>());
+    sendError(this.style, this.logger, exception, http.getRequest<Request>(), http.getResponse<Response>());
   }
 }

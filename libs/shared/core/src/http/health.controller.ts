@@ -1,6 +1,7 @@
 import { Controller, Get, Header, Inject, Optional, Res } from '@nestjs/common';
 import { type Response } from 'express';
 import { metricsRegistry } from './metrics';
+import { PublicRoute } from './public-route';
 
 export interface HealthCheck {
   name: string;
@@ -9,7 +10,11 @@ export interface HealthCheck {
 }
 export const HEALTH_CHECKS = Symbol('HEALTH_CHECKS');
 
-/** oslo.middleware-style `/healthcheck` (plain `OK`, 503 when a dependency fails) and Prometheus `/metrics`. */
+/**
+ * oslo.middleware-style `/healthcheck` (plain `OK`, 503 when a dependency fails) and Prometheus `/metrics`.
+ * Both answer without a token, as oslo's healthcheck does: load balancers, systemd and Prometheus have none.
+ */
+@PublicRoute()
 @Controller()
 export class HealthController {
   constructor(@Optional() @Inject(HEALTH_CHECKS) private readonly checks: HealthCheck[] = []) {}

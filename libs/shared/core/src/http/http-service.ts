@@ -15,6 +15,8 @@ export interface HttpServiceOptions {
   name: string;
   module: Type | DynamicModule;
   errorFormat: ErrorFormat;
+  /** The identity service's public URL, named in a 401's `WWW-Authenticate` as Keystone does. */
+  authenticateUri?: string;
   host: string;
   /** 0 picks a free port (tests). */
   port: number;
@@ -41,7 +43,8 @@ export async function startHttpService(options: HttpServiceOptions): Promise<Run
 
   const logger = options.logger.child({ service: options.name });
   const app = await NestFactory.create(RootModule, { bodyParser: false, logger: new NestPinoLogger(logger), abortOnError: false });
-  const sendServiceError = (error: unknown, request: Request, response: Response) => sendError(options.errorFormat, logger, error, request, response);
+  const errorStyle = { format: options.errorFormat, authenticateUri: options.authenticateUri };
+  const sendServiceError = (error: unknown, request: Request, response: Response) => sendError(errorStyle, logger, error, request, response);
 
   app.use(requestIdMiddleware);
   app.use(metricsMiddleware(options.name));
@@ -54,7 +57,7 @@ export async function startHttpService(options: HttpServiceOptions): Promise<Run
     }
     sendServiceError(error, request, response);
   });
-  app.useGlobalFilters(new OpenStackExceptionFilter(options.errorFormat, logger));
+  app.useGlobalFilters(new OpenStackExceptionFilter(errorStyle, logger));
   await app.init();
 
   await app.listen(options.port, options.host);

@@ -9,9 +9,11 @@ export interface PageRequest {
 export function parsePageRequest(query: Record<string, unknown>, maxLimit: number): PageRequest {
   const page: PageRequest = {};
   if (query['limit'] !== undefined) {
-    const limit = Number(query['limit']);
+    // Digits only, as the services' int() reads it: `limit=` is not 0, nor `limit=0x10` 16.
+    const raw = query['limit'];
+    const limit = typeof raw === 'string' && /^\s*\d+\s*$/.test(raw) ? Number(raw) : typeof raw === 'number' ? raw : Number.NaN;
     if (!Number.isInteger(limit) || limit < 0) {
-      throw badRequest(`limit must be a non-negative integer, not ${JSON.stringify(query['limit'])}.`);
+      throw badRequest(`limit must be a non-negative integer, not ${JSON.stringify(raw)}.`);
     }
     page.limit = Math.min(limit, maxLimit);
   }

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'shared-core',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};
