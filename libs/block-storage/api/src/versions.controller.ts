@@ -1,6 +1,6 @@
 import { Controller, Get, HttpCode, Req } from '@nestjs/common';
 import { Public } from '@overcast/shared/auth';
-import { requestBaseUrl } from '@overcast/shared/core';
+import { versionEntry } from '@overcast/shared/core';
 import { type Request } from 'express';
 
 /** Cinder v3 with no microversion beyond 3.0 yet. */
@@ -12,15 +12,16 @@ export class VersionsController {
   versions(@Req() request: Request) {
     return {
       versions: [
-        {
+        versionEntry(request, {
           id: 'v3.0',
           status: 'CURRENT',
           version: '3.0',
-          min_version: '3.0',
+          minVersion: '3.0',
           updated: '2023-01-01T00:00:00Z',
-          links: [{ href: `${requestBaseUrl(request)}/v3/`, rel: 'self' }, { href: 'https://docs.openstack.org/', type: 'text/html', rel: 'describedby' }],
-          'media-types': [{ base: 'application/json', type: 'application/vnd.openstack.volume+json;version=3' }],
-        },
+          path: '/v3/',
+          describedBy: true,
+          mediaType: 'application/vnd.openstack.volume+json;version=3',
+        }),
       ],
     };
   }

@@ -1,10 +1,10 @@
 import { Controller, Get, HttpCode, Req } from '@nestjs/common';
 import { Public } from '@overcast/shared/auth';
-import { requestBaseUrl } from '@overcast/shared/core';
+import { versionEntry } from '@overcast/shared/core';
 import { type Request } from 'express';
 
 function versions(request: Request) {
-  return { versions: [{ id: 'v2.0', status: 'CURRENT', links: [{ rel: 'self', href: `${requestBaseUrl(request)}/v2/` }] }] };
+  return { versions: [versionEntry(request, { id: 'v2.0', status: 'CURRENT', path: '/v2/' })] };
 }
 
 /** Glance answers its root with 300 Multiple Choices and `/versions` with 200. */

@@ -1,6 +1,6 @@
 import { Controller, Get, Req } from '@nestjs/common';
 import { Public } from '@overcast/shared/auth';
-import { requestBaseUrl } from '@overcast/shared/core';
+import { versionEntry } from '@overcast/shared/core';
 import { type Request } from 'express';
 
 /** Neutron's version list: v2.0 only. */
@@ -9,6 +9,6 @@ import { type Request } from 'express';
 export class VersionsController {
   @Get()
   versions(@Req() request: Request) {
-    return { versions: [{ id: 'v2.0', status: 'CURRENT', links: [{ href: `${requestBaseUrl(request)}/v2.0/`, rel: 'self' }] }] };
+    return { versions: [versionEntry(request, { id: 'v2.0', status: 'CURRENT', path: '/v2.0/' })] };
   }
 }

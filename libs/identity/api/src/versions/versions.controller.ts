@@ -1,17 +1,11 @@
 import { Controller, Get, HttpCode, Req } from '@nestjs/common';
 import { Public } from '@overcast/shared/auth';
-import { requestBaseUrl } from '@overcast/shared/core';
+import { versionEntry } from '@overcast/shared/core';
 import { type Request } from 'express';
 
 /** Identity API v3.14 (Keystone's current), the version every client discovers first. */
 function v3Version(request: Request) {
-  return {
-    id: 'v3.14',
-    status: 'stable',
-    updated: '2020-04-07T00:00:00Z',
-    links: [{ rel: 'self', href: `${requestBaseUrl(request)}/v3/` }],
-    'media-types': [{ base: 'application/json', type: 'application/vnd.openstack.identity-v3+json' }],
-  };
+  return versionEntry(request, { id: 'v3.14', status: 'stable', updated: '2020-04-07T00:00:00Z', path: '/v3/', mediaType: 'application/vnd.openstack.identity-v3+json' });
 }
 
 @Public()
