@@ -59,6 +59,7 @@ export class IdentityModule implements NestModule {
         TypeOrmModule.forFeature(IDENTITY_ENTITIES, 'identity'),
         BusModule.forRoot({ url: options.common.transportUrl }),
         AuthModule.forRoot({
+          service: 'identity',
           keys: options.keys,
           revocations: options.revocations,
           maxTokenLifetimeSeconds: options.settings.tokenExpirationSeconds,

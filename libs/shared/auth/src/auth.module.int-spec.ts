@@ -43,6 +43,7 @@ describe('AuthModule in a service other than identity', () => {
   let service: RunningHttpService;
   let bus: MessageBus;
   let privateKey: KeyObject;
+  let publicKey: KeyObject;
 
   const token = async (auditId: string) =>
     new SignJWT({ audit_ids: [auditId], methods: ['password'], user: { id: 'u1', name: 'alice', domain: { id: 'default', name: 'Default' } }, roles: [] })
@@ -56,12 +57,12 @@ describe('AuthModule in a service other than identity', () => {
   beforeAll(async () => {
     const keys = await generateKeyPair('ES256');
     privateKey = keys.privateKey as KeyObject;
-    const publicKey = keys.publicKey as KeyObject;
+    publicKey = keys.publicKey as KeyObject;
 
     @Module({
       imports: [
         BusModule.forRoot({ url: busUrl }),
-        AuthModule.forRoot({ keys: { getKey: async (kid) => (kid === 'k1' ? publicKey : undefined) }, revocations: feed, maxTokenLifetimeSeconds: 3600, policyDefaults: {} }),
+        AuthModule.forRoot({ service: 'auth-spec', keys: { getKey: async (kid) => (kid === 'k1' ? publicKey : undefined) }, revocations: feed, maxTokenLifetimeSeconds: 3600, policyDefaults: {} }),
       ],
       controllers: [ProtectedController],
     })
@@ -93,6 +94,25 @@ describe('AuthModule in a service other than identity', () => {
     await bus.publish(REVOCATION_EVENT, { audit_id: 'audit-2', issued_before: now, revoked_at: now } satisfies RevocationEvent);
     expect(await eventually(() => statusWith(rawToken), 401)).toBe(401);
     expect(await statusWith(await token('audit-3'))).toBe(200);
+  });
+
+  it('keeps each service of the process to its own strategy, keys and revocation list (the all-in-one)', async () => {
+    const rawToken = await token('audit-6');
+    expect(await eventually(() => statusWith(rawToken), 200)).toBe(200);
+    const unreachable = new ControlledFeed();
+    @Module({
+      imports: [BusModule.forRoot({ url: busUrl }), AuthModule.forRoot({ service: 'auth-spec-second', keys: { getKey: async (kid) => (kid === 'k1' ? publicKey : undefined) }, revocations: unreachable, maxTokenLifetimeSeconds: 3600, policyDefaults: {} })],
+      controllers: [ProtectedController],
+    })
+    class SecondServiceModule {}
+    const second = await startHttpService({ name: 'auth-spec-second', module: SecondServiceModule, errorFormat: 'nova', host: '127.0.0.1', port: 0, logger: createLogger({ level: 'fatal' }) });
+    try {
+      // The second service has not loaded its list: it refuses; the first keeps accepting.
+      expect((await fetch(`${second.url}/protected`, { headers: { 'X-Auth-Token': rawToken } })).status).toBe(503);
+      expect(await statusWith(rawToken)).toBe(200);
+    } finally {
+      await second.close();
+    }
   });
 
   it('rejects a token signed by a key it does not know, or not signed at all', async () => {

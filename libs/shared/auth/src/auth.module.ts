@@ -4,7 +4,7 @@ import { PassportModule } from '@nestjs/passport';
 import { MessageBus, type BusSubscription } from '@overcast/shared/bus';
 import { TokenAuthGuard } from './guard/token-auth.guard';
 import { POLICY_ENFORCER, REVOCATION_FEED, VERIFICATION_KEYS } from './guard/auth.tokens';
-import { TokenStrategy } from './guard/token.strategy';
+import { TOKEN_STRATEGY_NAME, TokenStrategy } from './guard/token.strategy';
 import { PolicyEnforcer } from './policy';
 import { PolicyService } from './policy.service';
 import { type RevocationEvent } from './revocation/revocation-event';
@@ -20,6 +20,8 @@ export interface RevocationFeed {
 }
 
 export interface AuthModuleOptions {
+  /** The service, e.g. `identity`: names its token strategy in passport's process-wide registry. */
+  service: string;
   keys: VerificationKeys;
   revocations: RevocationFeed;
   /** Tokens live at most this long; older revocation events can be forgotten. */
@@ -80,10 +82,12 @@ class RevocationFollower implements OnApplicationBootstrap, OnModuleDestroy {
 @Module({})
 export class AuthModule {
   static forRoot(options: AuthModuleOptions): DynamicModule {
+    const strategyName = `overcast-token:${options.service}`;
     return {
       module: AuthModule,
-      imports: [PassportModule],
+      imports: [PassportModule.register({ defaultStrategy: strategyName })],
       providers: [
+        { provide: TOKEN_STRATEGY_NAME, useValue: strategyName },
         { provide: VERIFICATION_KEYS, useValue: options.keys },
         { provide: REVOCATION_FEED, useValue: options.revocations },
         { provide: RevocationList, useValue: new RevocationList(options.maxTokenLifetimeSeconds) },

@@ -20,6 +20,7 @@ export function remoteAuthModule(options: {
 }): DynamicModule {
   const { common } = options;
   return AuthModule.forRoot({
+    service: options.service,
     keys: new RemoteVerificationKeys(common.identityUrl),
     revocations: new RemoteRevocationFeed({
       identityUrl: common.identityUrl,

@@ -1,17 +1,19 @@
 import { type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard } from '@nestjs/passport';
+import { AuthGuard, AuthModuleOptions } from '@nestjs/passport';
 import { OpenStackError, PUBLIC_ROUTE_KEY, PublicRoute, unauthorized } from '@overcast/shared/core';
-import { TOKEN_STRATEGY } from './token.strategy';
 
 /** Marks a route (version discovery, token issue, key set) that needs no token. */
 export const Public = PublicRoute;
 
-/** Every route needs a valid, unrevoked token unless marked @Public(). */
+/** Every route needs a valid, unrevoked token unless marked @Public(); the strategy is the service's own (PassportModule's defaultStrategy). */
 @Injectable()
-export class TokenAuthGuard extends AuthGuard(TOKEN_STRATEGY) {
-  constructor(private readonly reflector: Reflector) {
-    super();
+export class TokenAuthGuard extends AuthGuard() {
+  constructor(
+    private readonly reflector: Reflector,
+    options: AuthModuleOptions,
+  ) {
+    super(options);
   }
 
   override canActivate(context: ExecutionContext) {

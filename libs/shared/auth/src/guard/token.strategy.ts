@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { serviceUnavailable } from '@overcast/shared/core';
 import { type Request } from 'express';
+import passport from 'passport';
 import { Strategy } from 'passport-jwt';
 import { AuthContext } from '../auth-context';
 import { RevocationList } from '../revocation/revocation-list';
@@ -10,7 +11,11 @@ import { verifiedTokens } from '../tokens/verified-tokens';
 import { type VerificationKeys } from '../tokens/verification-keys';
 import { VERIFICATION_KEYS } from './auth.tokens';
 
-export const TOKEN_STRATEGY = 'overcast-token';
+/**
+ * Passport keeps strategies in one process-wide registry; in the all-in-one every service has its
+ * own keys and revocation list, so each registers its strategy under a name of its own.
+ */
+export const TOKEN_STRATEGY_NAME = Symbol('TOKEN_STRATEGY_NAME');
 
 /** Tokens arrive in `X-Auth-Token`, OpenStack's header, not as a bearer token. */
 function tokenFromHeader(request: Request): string | null {
@@ -33,10 +38,11 @@ function keyIdOf(rawToken: string): string | undefined {
  * verified tokens, skipping the signature check that dominates the cost of a request.
  */
 @Injectable()
-export class TokenStrategy extends PassportStrategy(Strategy, TOKEN_STRATEGY) {
+export class TokenStrategy extends PassportStrategy(Strategy) {
   constructor(
     @Inject(VERIFICATION_KEYS) private readonly keys: VerificationKeys,
     private readonly revocations: RevocationList,
+    @Inject(TOKEN_STRATEGY_NAME) name: string,
   ) {
     super({
       jwtFromRequest: tokenFromHeader,
@@ -55,6 +61,7 @@ export class TokenStrategy extends PassportStrategy(Strategy, TOKEN_STRATEGY) {
         );
       },
     });
+    passport.use(name, this);
   }
 
   override authenticate(request: Request, options?: object): void {
