@@ -20,7 +20,9 @@ export default [
           { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:runtime', 'type:api', 'type:agent', 'type:util', 'type:data-access', 'type:contracts', 'type:testing'] },
           // The runtime composes services into processes: the operator command and the all-in-one.
           { sourceTag: 'type:runtime', onlyDependOnLibsWithTags: ['type:api', 'type:util', 'type:data-access'] },
-          { sourceTag: 'type:api', onlyDependOnLibsWithTags: ['type:data-access', 'type:contracts', 'type:util', 'type:testing'] },
+          { sourceTag: 'type:api', onlyDependOnLibsWithTags: ['type:data-access', 'type:drivers', 'type:contracts', 'type:util', 'type:testing'] },
+          // Drivers touch the host; they know no database and no API.
+          { sourceTag: 'type:drivers', onlyDependOnLibsWithTags: ['type:contracts', 'type:util', 'type:testing'] },
           { sourceTag: 'type:agent', onlyDependOnLibsWithTags: ['type:drivers', 'type:contracts', 'type:util'] },
           { sourceTag: 'type:data-access', onlyDependOnLibsWithTags: ['type:data-access', 'type:contracts', 'type:util', 'type:testing'] },
           { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:util'] },

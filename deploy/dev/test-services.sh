@@ -2,11 +2,22 @@
 # Makes sure what the test suite talks to is installed and running on this (Debian) machine:
 # PostgreSQL and RabbitMQ, the openstack CLI the end-to-end tests drive and tempest, which runs
 # OpenStack's interop tests against the all-in-one. Idempotent.
+# The storage drivers' tests start their own throwaway Ceph cluster and GlusterFS volume
+# (libs/shared/testing/src/host); only the packages are installed here, no daemon is started.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
 missing=()
-for package in postgresql rabbitmq-server python3-openstackclient tempest; do
+packages=(
+  postgresql rabbitmq-server python3-openstackclient tempest
+  # Ceph: mon, mgr, one OSD, and the rbd/ceph/monmaptool/ceph-authtool commands
+  ceph-mon ceph-mgr ceph-osd ceph-common
+  # GlusterFS: glusterd, the gluster CLI and the FUSE client (glusterfs-client comes with it)
+  glusterfs-server
+  # qemu-img, which makes the test images
+  qemu-utils
+)
+for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
 done
 if ((${#missing[@]} > 0)); then

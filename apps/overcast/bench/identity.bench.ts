@@ -10,7 +10,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase, freePort, passwordAuthRequest } from '@overcast/shared/testing';
-import { cleanEnvironment, overcast, OvercastProcess, SERVICES } from '../test/overcast-process';
+import { type Daemon } from '@overcast/shared/testing';
+import { cleanEnvironment, overcast, SERVICES, startOvercast, waitForOutput, waitUntilHealthy } from '../test/overcast-process';
 
 const ADMIN_PASSWORD = 'bench-admin-password';
 const DURATION_SECONDS = Number(process.env['BENCH_DURATION'] ?? 10);
@@ -44,9 +45,9 @@ async function benchAllInOne(): Promise<string[]> {
   try {
     for (const start of ['first start', 'restart']) {
       const startedAt = performance.now();
-      const aio = OvercastProcess.start('aio', ['aio'], env);
+      const aio = startOvercast('aio', ['aio'], env);
       try {
-        await aio.waitForOutput('is up in', 120_000);
+        await waitForOutput(aio, 'is up in', 120_000);
         const seconds = (performance.now() - startedAt) / 1000;
         const answering = await Promise.all(Object.values(urls).map(async (url) => (await fetch(url)).status < 500));
         if (answering.includes(false)) {
@@ -99,12 +100,12 @@ async function benchIdentity(): Promise<string[]> {
     ...Object.fromEntries(SERVICES.filter((service) => service !== 'identity').map((service) => [`OVERCAST_${service.toUpperCase().replace('-', '_')}_SERVICE_PASSWORD`, `${service}-bench`])),
   });
   const baseUrl = urls['identity'] as string;
-  let identity: OvercastProcess | undefined;
+  let identity: Daemon | undefined;
   try {
     await overcast(['db', 'sync', 'identity'], env);
     await overcast(['bootstrap'], env);
-    identity = OvercastProcess.start('identity', ['serve', 'identity'], env);
-    await identity.waitUntilHealthy(baseUrl, 60_000);
+    identity = startOvercast('identity', ['serve', 'identity'], env);
+    await waitUntilHealthy(identity, baseUrl, 60_000);
 
     const issue: Load = {
       title: 'token issue (password, project scope)',

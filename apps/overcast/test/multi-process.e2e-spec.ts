@@ -1,4 +1,4 @@
-import { createTestDatabase, eventually, freePort, passwordAuthRequest, type TestDatabase } from '@overcast/shared/testing';
+import { createTestDatabase, type Daemon, eventually, freePort, passwordAuthRequest, type TestDatabase } from '@overcast/shared/testing';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import { execFile } from 'node:child_process';
 import { createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
@@ -6,7 +6,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { cleanEnvironment, overcast, OvercastProcess } from './overcast-process';
+import { cleanEnvironment, overcast, startOvercast, waitUntilHealthy } from './overcast-process';
 
 const run = promisify(execFile);
 const ADMIN_PASSWORD = 'multi-node-admin-password';
@@ -35,12 +35,12 @@ describe('multi-node: identity and compute as separate processes on PostgreSQL a
   let env: Record<string, string>;
   let identityUrl: string;
   let computeUrl: string;
-  const processes: OvercastProcess[] = [];
+  const processes: Daemon[] = [];
   /** A token issued before the rotations; it must outlive the first and die with its key at the second. */
   let preRotationToken: string;
 
   const serve = (service: 'identity' | 'compute') => {
-    const started = OvercastProcess.start(service, ['serve', service], env);
+    const started = startOvercast(service, ['serve', service], env);
     processes.push(started);
     return started;
   };
@@ -169,7 +169,7 @@ describe('multi-node: identity and compute as separate processes on PostgreSQL a
 
   it('serves identity and compute as two processes, each healthy on its own port', async () => {
     const identity = serve('identity');
-    await identity.waitUntilHealthy(identityUrl, 30_000);
+    await waitUntilHealthy(identity, identityUrl, 30_000);
 
     // Revoked before compute exists: compute must learn it from identity's list when it starts.
     const revokedEarly = await adminToken();
@@ -177,7 +177,7 @@ describe('multi-node: identity and compute as separate processes on PostgreSQL a
     expect(revoke.status).toBe(204);
 
     const compute = serve('compute');
-    await compute.waitUntilHealthy(computeUrl, 30_000);
+    await waitUntilHealthy(compute, computeUrl, 30_000);
     expect(await computeStatus(revokedEarly)).toBe(401);
     expect(await computeStatus(await adminToken())).toBe(200);
 

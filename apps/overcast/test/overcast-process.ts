@@ -1,15 +1,12 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { freePort } from '@overcast/shared/testing';
+import { execFile } from 'node:child_process';
+import { Daemon, freePort, waitUntil } from '@overcast/shared/testing';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 const OVERCAST_BIN = join(__dirname, '..', 'bin', 'overcast.js');
-/** Pause between two probes of something being polled (readiness, a revocation reaching a service). */
-const POLL_INTERVAL_MS = 25;
 
 /**
  * The environment of this test process without anything Overcast or jest put there, so a developer's
@@ -36,104 +33,23 @@ export async function overcast(args: string[], env: Record<string, string>): Pro
   }
 }
 
-export interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
+/** Pause between probes of an `overcast` process (readiness, a revocation reaching a service). */
+const POLL_INTERVAL_MS = 25;
+
+/** A long-running `overcast` command (`serve …`, `aio`) started as a child process. */
+export function startOvercast(name: string, args: string[], env: Record<string, string>): Daemon {
+  return Daemon.start(name, process.execPath, [OVERCAST_BIN, ...args], { env });
 }
 
-/** A long-running `overcast` command (`serve …`) started as a child process. */
-export class OvercastProcess {
-  private output = '';
-  readonly exited: Promise<Exit>;
-  private exit?: Exit;
+/** Polls `<url>/healthcheck` until it answers 200; fails at once if the process dies. */
+export function waitUntilHealthy(daemon: Daemon, url: string, timeoutMs: number): Promise<void> {
+  const healthy = async () => (await fetch(`${url}/healthcheck`, { signal: AbortSignal.timeout(2000) })).status === 200;
+  return waitUntil(`${daemon.name} answers ${url}/healthcheck`, healthy, [daemon], timeoutMs, POLL_INTERVAL_MS);
+}
 
-  private constructor(
-    readonly name: string,
-    private readonly child: ChildProcess,
-  ) {
-    child.stdout?.on('data', (chunk: Buffer) => this.record(chunk));
-    child.stderr?.on('data', (chunk: Buffer) => this.record(chunk));
-    this.exited = new Promise((resolve) => {
-      child.once('exit', (code, signal) => {
-        this.exit = { code, signal };
-        resolve(this.exit);
-      });
-    });
-  }
-
-  static start(name: string, args: string[], env: Record<string, string>): OvercastProcess {
-    return new OvercastProcess(name, spawn(process.execPath, [OVERCAST_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] }));
-  }
-
-  get pid(): number {
-    return this.child.pid as number;
-  }
-
-  get running(): boolean {
-    return this.exit === undefined;
-  }
-
-  /** The last lines it wrote, for failure messages. */
-  tail(lines = 40): string {
-    return this.output.split('\n').slice(-lines).join('\n');
-  }
-
-  /** Polls `<url>/healthcheck` until it answers 200; fails at once if the process dies. */
-  async waitUntilHealthy(url: string, deadlineMs: number): Promise<void> {
-    const end = Date.now() + deadlineMs;
-    let last = 'no answer';
-    while (Date.now() < end) {
-      if (!this.running) {
-        throw new Error(`${this.name} exited (${JSON.stringify(this.exit)}) before it was healthy:\n${this.tail()}`);
-      }
-      try {
-        const response = await fetch(`${url}/healthcheck`, { signal: AbortSignal.timeout(2000) });
-        last = `${response.status} ${await response.text()}`;
-        if (response.status === 200) {
-          return;
-        }
-      } catch (error) {
-        last = (error as Error).message;
-      }
-      await delay(POLL_INTERVAL_MS);
-    }
-    throw new Error(`${this.name} was not healthy within ${deadlineMs} ms (last: ${last}):\n${this.tail()}`);
-  }
-
-  /** Waits until the process has written `text`; fails at once if it dies first. */
-  async waitForOutput(text: string, deadlineMs: number): Promise<void> {
-    const end = Date.now() + deadlineMs;
-    while (!this.output.includes(text)) {
-      if (!this.running) {
-        throw new Error(`${this.name} exited (${JSON.stringify(this.exit)}) before writing "${text}":\n${this.tail()}`);
-      }
-      if (Date.now() > end) {
-        throw new Error(`${this.name} did not write "${text}" within ${deadlineMs} ms:\n${this.tail()}`);
-      }
-      await delay(POLL_INTERVAL_MS);
-    }
-  }
-
-  /** SIGTERM, then the exit; SIGKILL if it has not exited within `graceMs`. */
-  async stop(graceMs = 15_000): Promise<Exit> {
-    if (!this.running) {
-      return this.exited;
-    }
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
-    try {
-      return await this.exited;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  private record(chunk: Buffer): void {
-    this.output += chunk.toString('utf8');
-    if (this.output.length > 200_000) {
-      this.output = this.output.slice(-100_000);
-    }
-  }
+/** Waits until the process has written `text`; fails at once if it dies first. */
+export function waitForOutput(daemon: Daemon, text: string, timeoutMs: number): Promise<void> {
+  return waitUntil(`${daemon.name} writes "${text}"`, async () => daemon.hasWritten(text), [daemon], timeoutMs, POLL_INTERVAL_MS);
 }
 
 export const SERVICES = ['identity', 'compute', 'image', 'network', 'block-storage'] as const;
@@ -142,28 +58,28 @@ export interface AllInOne {
   dataDir: string;
   /** Base URL of each service's API. */
   urls: Record<(typeof SERVICES)[number], string>;
-  process: OvercastProcess;
+  process: Daemon;
   /** Stops it (SIGTERM) and removes its data dir. */
   close(): Promise<void>;
 }
 
 /** `overcast aio` on free ports and a fresh data dir, once it says it is up (bootstrapped, all APIs listening). */
-export async function startAllInOne(adminPassword: string): Promise<AllInOne> {
+export async function startAllInOne(adminPassword: string, settings: Record<string, string> = {}): Promise<AllInOne> {
   const dataDir = await mkdtemp(join(tmpdir(), 'overcast-aio-'));
-  const env: Record<string, string> = { ...cleanEnvironment(), OVERCAST_DATA_DIR: dataDir, OVERCAST_ADMIN_PASSWORD: adminPassword };
+  const env: Record<string, string> = { ...cleanEnvironment(), OVERCAST_DATA_DIR: dataDir, OVERCAST_ADMIN_PASSWORD: adminPassword, ...settings };
   const urls = {} as AllInOne['urls'];
   for (const service of SERVICES) {
     const port = await freePort();
     env[`OVERCAST_${service.toUpperCase().replace('-', '_')}_PORT`] = String(port);
     urls[service] = `http://127.0.0.1:${port}`;
   }
-  const aio = OvercastProcess.start('aio', ['aio'], env);
+  const aio = startOvercast('aio', ['aio'], env);
   const close = async () => {
     await aio.stop();
     await rm(dataDir, { recursive: true, force: true });
   };
   try {
-    await aio.waitForOutput('is up in', 60_000);
+    await waitForOutput(aio, 'is up in', 60_000);
   } catch (error) {
     await close();
     throw error;

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'image-drivers',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};
