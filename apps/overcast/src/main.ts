@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { bootstrapIdentity, identityKeyDir, identitySettings, KeyRing, openIdentityDatabase } from '@overcast/identity/api';
-import { CATALOG, configSources as sourcesFrom, runAllInOne, SERVICE_NAMES, type ServiceName, serveService, serviceSettings } from '@overcast/overcast/runtime';
+import { CATALOG, configSources as sourcesFrom, openServiceDatabase, runAllInOne, SERVICE_NAMES, type ServiceName, serveService, serviceSettings } from '@overcast/overcast/runtime';
 import { commonSettings, ConfigError, type ConfigSources, exitWithError, loadConfig } from '@overcast/shared/core';
 import { Command, InvalidArgumentError } from 'commander';
 
@@ -38,14 +38,14 @@ program
   .argument('<service>', SERVICE_NAMES.join(' | '), serviceName)
   .action(async (name: ServiceName) => {
     const sources = configSources(program);
-    if (name !== 'identity') {
+    const database = await openServiceDatabase(name, loadConfig(commonSettings, '', sources), sources);
+    if (!database) {
       console.log(`${name} has no database yet: nothing to migrate`);
       return;
     }
-    const database = await openIdentityDatabase(loadConfig(commonSettings, '', sources), loadConfig(identitySettings, 'identity', sources));
     try {
       const applied = await database.migrate();
-      console.log(applied.length > 0 ? `identity: applied ${applied.join(', ')}` : 'identity: schema is up to date');
+      console.log(applied.length > 0 ? `${name}: applied ${applied.join(', ')}` : `${name}: schema is up to date`);
     } finally {
       await database.close();
     }

@@ -1,21 +1,53 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule, RequestMethod } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { IMAGE_ENTITIES } from '@overcast/image/data-access';
 import { remoteAuthModule } from '@overcast/shared/auth';
 import { BusModule } from '@overcast/shared/bus';
 import { type CommonSettings } from '@overcast/shared/core';
+import express from 'express';
+import { type DataSource } from 'typeorm';
+import { ImageDataController } from './data/image-data.controller';
+import { ImageDataService } from './data/image-data.service';
+import { ImageStores } from './data/image-stores';
 import { type ImageSettings } from './image.config';
+import { IMAGE_POLICY } from './image.policy';
+import { IMAGE_SETTINGS } from './image.tokens';
+import { ImagesController } from './images/images.controller';
+import { ImagesService } from './images/images.service';
+import { InfoController } from './info.controller';
+import { MembersController } from './members/members.controller';
+import { MembersService } from './members/members.service';
+import { PATCH_MEDIA_TYPES } from './schemas/image-properties';
+import { SchemasController } from './schemas/schemas.controller';
 import { VersionsController } from './versions.controller';
 
-/** So far: version discovery, behind the same token validation every resource will use. */
+export interface ImageModuleOptions {
+  common: CommonSettings;
+  settings: ImageSettings;
+  dataSource: DataSource;
+  stores: ImageStores;
+}
+
+/** The Glance v2 API: images, their data in the configured stores, members, schemas. */
 @Module({})
-export class ImageModule {
-  static forRoot(common: CommonSettings, settings: ImageSettings): DynamicModule {
+export class ImageModule implements NestModule {
+  static forRoot(options: ImageModuleOptions): DynamicModule {
+    const { common, settings } = options;
     return {
       module: ImageModule,
       imports: [
+        TypeOrmModule.forRootAsync({ name: 'image', useFactory: () => ({ type: 'postgres', name: 'image' }), dataSourceFactory: async () => options.dataSource }),
+        TypeOrmModule.forFeature(IMAGE_ENTITIES, 'image'),
         BusModule.forRoot({ url: common.transportUrl }),
-        remoteAuthModule({ common, service: 'image', serviceUserName: settings.serviceUserName, servicePassword: settings.servicePassword, policyDefaults: {} }),
+        remoteAuthModule({ common, service: 'image', serviceUserName: settings.serviceUserName, servicePassword: settings.servicePassword, policyDefaults: IMAGE_POLICY }),
       ],
-      controllers: [VersionsController],
+      controllers: [VersionsController, ImagesController, ImageDataController, MembersController, SchemasController, InfoController],
+      providers: [{ provide: IMAGE_SETTINGS, useValue: settings }, { provide: ImageStores, useValue: options.stores }, ImagesService, ImageDataService, MembersService],
     };
+  }
+
+  /** JSON-patch bodies have their own media type, which the JSON parser does not take by default. */
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(express.json({ limit: '1mb', strict: false, type: [...PATCH_MEDIA_TYPES] })).forRoutes({ path: 'v2/images/*path', method: RequestMethod.PATCH });
   }
 }

@@ -1,2 +1,3 @@
 export * from './image.config';
 export * from './image.module';
+export * from './image.runner';

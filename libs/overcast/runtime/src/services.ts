@@ -1,7 +1,7 @@
 import { BlockStorageModule, blockStorageSettings } from '@overcast/block-storage/api';
 import { ComputeModule, computeSettings } from '@overcast/compute/api';
 import { identitySettings, openIdentityDatabase, startIdentity } from '@overcast/identity/api';
-import { ImageModule, imageSettings } from '@overcast/image/api';
+import { imageSettings, openImageDatabase, startImage } from '@overcast/image/api';
 import { NetworkModule, networkSettings } from '@overcast/network/api';
 import { type CommonSettings, type ConfigSources, loadConfig, type Logger, type RunningHttpService, startHttpService } from '@overcast/shared/core';
 import { type Database } from '@overcast/shared/db';
@@ -35,6 +35,34 @@ export function serviceSettings(sources: ConfigSources) {
   } satisfies Record<ServiceName, () => { port: number }>;
 }
 
+/** Starts a service on its own database, migrated first when asked; the database closes if start-up fails. */
+async function withDatabase(database: Database, migrate: boolean, start: (database: Database) => Promise<RunningHttpService>): Promise<StartedService> {
+  try {
+    if (migrate) {
+      await database.migrate();
+    }
+    return { http: await start(database), database };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}
+
+/** The database of a service that has one, opened (not migrated); undefined for the others. */
+export function openServiceDatabase(name: ServiceName, common: CommonSettings, sources: ConfigSources): Promise<Database> | undefined {
+  const settings = serviceSettings(sources);
+  switch (name) {
+    case 'identity':
+      return openIdentityDatabase(common, settings.identity());
+    case 'image':
+      return openImageDatabase(common, settings.image());
+    case 'compute':
+    case 'network':
+    case 'block-storage':
+      return undefined;
+  }
+}
+
 export async function startService(name: ServiceName, common: CommonSettings, sources: ConfigSources, logger: Logger, migrate: boolean): Promise<StartedService> {
   const settings = serviceSettings(sources);
   const http = (module: Parameters<typeof startHttpService>[0]['module'], errorFormat: Parameters<typeof startHttpService>[0]['errorFormat'], port: number) =>
@@ -42,16 +70,7 @@ export async function startService(name: ServiceName, common: CommonSettings, so
   switch (name) {
     case 'identity': {
       const identity = settings.identity();
-      const database = await openIdentityDatabase(common, identity);
-      try {
-        if (migrate) {
-          await database.migrate();
-        }
-        return { http: await startIdentity({ common, settings: identity, database, logger }), database };
-      } catch (error) {
-        await database.close();
-        throw error;
-      }
+      return withDatabase(await openIdentityDatabase(common, identity), migrate, (database) => startIdentity({ common, settings: identity, database, logger }));
     }
     case 'compute': {
       const compute = settings.compute();
@@ -59,7 +78,7 @@ export async function startService(name: ServiceName, common: CommonSettings, so
     }
     case 'image': {
       const image = settings.image();
-      return { http: await http(ImageModule.forRoot(common, image), 'glance', image.port) };
+      return withDatabase(await openImageDatabase(common, image), migrate, (database) => startImage({ common, settings: image, database, logger }));
     }
     case 'network': {
       const network = settings.network();

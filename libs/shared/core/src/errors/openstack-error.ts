@@ -10,6 +10,7 @@ export const FAULTS = {
   gone: 410,
   payloadTooLarge: 413,
   unsupportedMediaType: 415,
+  rangeNotSatisfiable: 416,
   tooManyRequests: 429,
   internal: 500,
   notImplemented: 501,
@@ -32,6 +33,8 @@ export class OpenStackError extends Error {
     message: string,
     /** Neutron-style type name, e.g. `NetworkNotFound`; optional elsewhere. */
     readonly type?: string,
+    /** Headers the answer carries, e.g. `Accept-Patch` with a 415 or `Content-Range` with a 416. */
+    readonly headers?: Readonly<Record<string, string>>,
   ) {
     super(message);
   }

@@ -14,9 +14,9 @@ function isBodyParserError(error: unknown): error is BodyParserError {
 }
 
 /** What the caller may see of an error; anything unexpected becomes a logged 500 without internals. */
-export function describeError(error: unknown): { status: number; message: string; type?: string; unexpected: boolean } {
+export function describeError(error: unknown): { status: number; message: string; type?: string; headers?: Readonly<Record<string, string>>; unexpected: boolean } {
   if (error instanceof OpenStackError) {
-    return { status: error.status, message: error.message, type: error.type, unexpected: false };
+    return { status: error.status, message: error.message, type: error.type, headers: error.headers, unexpected: false };
   }
   if (error instanceof HttpException) {
     const status = error.getStatus();
@@ -43,13 +43,16 @@ export interface ErrorStyle {
 }
 
 export function sendError(style: ErrorStyle, logger: Logger, error: unknown, request: Request, response: Response): void {
-  const { status, message, type, unexpected } = describeError(error);
+  const { status, message, type, headers, unexpected } = describeError(error);
   if (unexpected) {
     logger.error({ err: error, method: request.method, path: request.path }, 'unexpected error');
   }
   if (response.headersSent) {
     response.destroy();
     return;
+  }
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    response.setHeader(name, value);
   }
   if (status === 401 && style.authenticateUri) {
     response.setHeader('WWW-Authenticate', `Keystone uri="${style.authenticateUri}"`);

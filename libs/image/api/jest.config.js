@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'image-api',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};
