@@ -177,6 +177,9 @@ describe('image service (Glance v2) with the openstack CLI', () => {
     const image = await createImage(aliceToken, { name: 'bad-input' });
     await expectGlanceError(await api('/v2/images', aliceToken, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ disk_format: 'floppy' }) }), 400);
     await expectGlanceError(await api('/v2/images/not-a-uuid', aliceToken), 404);
+    await expectGlanceError(await api('/v2/images/', aliceToken), 404);
+    await expectGlanceError(await api('/v2/images?size=big', aliceToken), 400);
+    await expectGlanceError(await api('/v2/images?name=weird:op', aliceToken), 400);
     await expectGlanceError(await api('/v2/images?limit=-1', aliceToken), 400);
     await expectGlanceError(await api('/v2/images?sort_key=colour', aliceToken), 400);
     await expectGlanceError(await api(`/v2/images/${image.id}/file`, aliceToken, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: '{}' }), 415);

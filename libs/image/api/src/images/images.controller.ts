@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Req } from '@nestjs/common';
 import { type AuthContext, CurrentAuth, PolicyService } from '@overcast/shared/auth';
-import { badRequest, OpenStackError } from '@overcast/shared/core';
+import { badRequest, notFound, OpenStackError } from '@overcast/shared/core';
 import { type Request } from 'express';
 import { imageFromCreateRequest, patchImage } from './image-input';
 import { imageView } from './image-view';
@@ -41,6 +41,10 @@ export class ImagesController {
 
   @Get()
   async list(@CurrentAuth() auth: AuthContext, @Query() query: Record<string, unknown>, @Req() request: Request) {
+    // `/v2/images/` names an image with an empty id, which Glance does not find.
+    if (request.path.endsWith('/')) {
+      throw notFound('No image found with ID ');
+    }
     const filters = firstValues(query);
     const { images, limit } = await this.images.list(auth, query, filters, tagsOf(query));
     const body: Record<string, unknown> = { images: images.map(imageView), first: '/v2/images', schema: '/v2/schemas/images' };

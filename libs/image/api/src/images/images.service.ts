@@ -176,12 +176,21 @@ export class ImagesService {
   }
 
   private applyFilters(builder: ReturnType<Repository<ImageEntity>['createQueryBuilder']>, filters: Record<string, string>): void {
-    const exact: Record<string, string> = { name: 'image.name', status: 'image.status', owner: 'image.owner', disk_format: 'image.disk_format', container_format: 'image.container_format', id: 'image.id' };
+    const exact: Record<string, string> = { name: 'image.name', status: 'image.status', owner: 'image.owner', disk_format: 'image.disk_format', container_format: 'image.container_format', id: 'image.id', checksum: 'image.checksum', os_hash_value: 'image.os_hash_value' };
+    const numeric: Record<string, string> = { size: 'image.size', virtual_size: 'image.virtual_size', min_disk: 'image.min_disk', min_ram: 'image.min_ram' };
     const handled = new Set(['visibility', 'member_status', 'marker', 'limit', 'sort', 'sort_key', 'sort_dir', 'tag', 'size_min', 'size_max', 'created_at', 'updated_at', 'os_hidden', 'protected']);
     for (const [name, value] of Object.entries(filters)) {
       const column = exact[name];
       if (column !== undefined) {
         builder.andWhere(`${column} IN (:...filter_${name})`, { [`filter_${name}`]: filterValues(value) });
+        continue;
+      }
+      const numericColumn = numeric[name];
+      if (numericColumn !== undefined) {
+        if (!/^\d+$/.test(value)) {
+          throw badRequest(`Invalid ${name} value: ${value}`);
+        }
+        builder.andWhere(`${numericColumn} = :filter_${name}`, { [`filter_${name}`]: Number(value) });
         continue;
       }
       if (!handled.has(name)) {
