@@ -1,4 +1,5 @@
 import { bootstrapIdentity, identityKeyDir, KeyRing } from '@overcast/identity/api';
+import { RevocationList } from '@overcast/shared/auth';
 import { commonSettings, type ConfigSources, createLogger, loadConfig } from '@overcast/shared/core';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -76,6 +77,8 @@ export async function runAllInOne(sources: ConfigSources): Promise<void> {
     await stopAll();
     throw failure.reason;
   }
+  // Up means every service can judge tokens: each has loaded identity's revocation list.
+  await Promise.all(started.map((service) => service.http.app.get(RevocationList, { strict: false }).whenLoaded));
 
   for (const service of started) {
     console.log(`${service.http.name.padEnd(14)} ${service.http.url}`);

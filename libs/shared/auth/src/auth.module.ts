@@ -32,8 +32,9 @@ export interface AuthModuleOptions {
 
 /** How often the held list is merged with identity's again, catching events the bus missed while disconnected. */
 const REFRESH_INTERVAL_MS = 30_000;
-/** How soon to try again while identity has not answered yet (services may start before it). */
-const RETRY_INTERVAL_MS = 1_000;
+/** How soon to try again while identity has not answered yet (services may start before it): 100 ms, doubling up to 1 s. */
+const FIRST_RETRY_MS = 100;
+const MAX_RETRY_MS = 1_000;
 
 /**
  * Follows identity's revocation events on the bus, and merges identity's whole list at start and
@@ -46,6 +47,7 @@ class RevocationFollower implements OnApplicationBootstrap, OnModuleDestroy {
   private subscription?: BusSubscription;
   private timer?: NodeJS.Timeout;
   private stopped = false;
+  private failures = 0;
 
   constructor(
     private readonly list: RevocationList,
@@ -68,11 +70,14 @@ class RevocationFollower implements OnApplicationBootstrap, OnModuleDestroy {
   private async refresh(): Promise<void> {
     try {
       this.list.merge(await this.feed.load());
+      this.failures = 0;
     } catch (error) {
+      this.failures += 1;
       this.logger.warn(`loading the revocation list failed, tokens are refused until it loads: ${error instanceof Error ? error.message : String(error)}`);
     }
     if (!this.stopped) {
-      this.timer = setTimeout(() => void this.refresh(), this.list.isLoaded ? REFRESH_INTERVAL_MS : RETRY_INTERVAL_MS);
+      const delay = this.list.isLoaded ? REFRESH_INTERVAL_MS : Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** (this.failures - 1));
+      this.timer = setTimeout(() => void this.refresh(), delay);
       this.timer.unref();
     }
   }

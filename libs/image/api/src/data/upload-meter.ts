@@ -22,7 +22,8 @@ export class UploadMeter extends Transform {
   private header = Buffer.alloc(0);
 
   constructor(private readonly maxBytes: number) {
-    super();
+    // Room for a few of the request's 64 KiB chunks: a 16 KiB buffer would pause the flow at every one.
+    super({ highWaterMark: 1024 * 1024 });
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {

@@ -40,7 +40,8 @@ export class FileImageStore extends ImageStore {
     const path = this.pathOf(imageId);
     const partial = join(this.root, `.${imageId}.${randomBytes(4).toString('hex')}.partial`);
     try {
-      await pipeline(data, createWriteStream(partial, { flags: 'wx', mode: 0o640 }));
+      // Large writes: the default 16 KiB buffer costs a system call for every quarter of a network chunk.
+      await pipeline(data, createWriteStream(partial, { flags: 'wx', mode: 0o640, highWaterMark: 1024 * 1024 }));
       // fsync applies to the file, whichever descriptor asks: the stream's own is closed by now.
       const size = await syncFile(partial);
       await rename(partial, path);

@@ -59,11 +59,17 @@ describe('RevocationList', () => {
     expect(list.size).toBe(2);
   });
 
-  it("is not loaded until identity's list has been merged, even if bus events arrived", () => {
+  it("is not loaded until identity's list has been merged, even if bus events arrived", async () => {
     const list = new RevocationList(3600);
     list.add(event({ user_id: 'u2' }));
     expect(list.isLoaded).toBe(false);
+    let announced = false;
+    void list.whenLoaded.then(() => (announced = true));
+    await Promise.resolve();
+    expect(announced).toBe(false);
     list.merge([]);
     expect(list.isLoaded).toBe(true);
+    await list.whenLoaded;
+    expect(announced).toBe(true);
   });
 });

@@ -22,6 +22,9 @@ function eventKey(event: RevocationEvent): string {
 export class RevocationList {
   private events = new Map<string, RevocationEvent>();
   private loaded = false;
+  private markLoaded!: () => void;
+  /** Resolves once identity's list has been merged: from then on the service can judge tokens. */
+  readonly whenLoaded = new Promise<void>((resolve) => (this.markLoaded = resolve));
 
   constructor(private readonly maxTokenLifetimeSeconds: number) {}
 
@@ -31,6 +34,7 @@ export class RevocationList {
       this.events.set(eventKey(event), event);
     }
     this.loaded = true;
+    this.markLoaded();
     this.prune();
   }
 
