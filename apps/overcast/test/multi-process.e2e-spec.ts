@@ -1,7 +1,7 @@
-import { createTestDatabase, type Daemon, eventually, freePort, passwordAuthRequest, type TestDatabase } from '@overcast/shared/testing';
+import { createTestDatabase, createTestVhost, type Daemon, eventually, freePort, passwordAuthRequest, type TestDatabase, type TestVhost } from '@overcast/shared/testing';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import { execFile } from 'node:child_process';
-import { createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
+import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,13 +11,7 @@ import { cleanEnvironment, overcast, startOvercast, waitUntilHealthy } from './o
 const run = promisify(execFile);
 const ADMIN_PASSWORD = 'multi-node-admin-password';
 const SERVICES = ['identity', 'compute', 'image', 'network', 'block-storage'] as const;
-const AMQP_URL = process.env['OVERCAST_TEST_AMQP_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
 const envSegment = (service: string) => service.toUpperCase().replace(/-/g, '_');
-
-/** One RabbitMQ virtual host per run: its own exchanges and queues, so parallel runs cannot see each other's messages. */
-async function rabbitmqctl(...args: string[]): Promise<void> {
-  await run('rabbitmqctl', ['-q', ...args], { timeout: 60_000 });
-}
 
 const decodeSegment = (token: string, index: number) => JSON.parse(Buffer.from(token.split('.')[index] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
 const kidOf = (token: string) => decodeSegment(token, 0)['kid'] as string;
@@ -31,7 +25,7 @@ describe('multi-node: identity and compute as separate processes on PostgreSQL a
   let dataDir: string;
   let keyDir: string;
   let database: TestDatabase | undefined;
-  let vhost: string | undefined;
+  let vhost: TestVhost | undefined;
   let env: Record<string, string>;
   let identityUrl: string;
   let computeUrl: string;
@@ -98,25 +92,22 @@ describe('multi-node: identity and compute as separate processes on PostgreSQL a
     identityUrl = `http://127.0.0.1:${ports['identity']}`;
     computeUrl = `http://127.0.0.1:${ports['compute']}`;
 
-    const amqp = new URL(AMQP_URL);
-    const vhostName = `overcast-e2e-${randomBytes(6).toString('hex')}`;
+    // One RabbitMQ virtual host per run: its own exchanges and queues, so parallel runs cannot see each other's messages.
     const createVhost = async () => {
-      await rabbitmqctl('add_vhost', vhostName);
-      vhost = vhostName;
-      await rabbitmqctl('set_permissions', '-p', vhostName, decodeURIComponent(amqp.username), '.*', '.*', '.*');
+      vhost = await createTestVhost('overcast-e2e');
+      return vhost;
     };
     // Each resource is recorded as soon as it exists, so afterAll removes it whatever fails next.
     const createDatabase = async () => {
       database = await createTestDatabase('overcast_multinode');
       return database;
     };
-    const [testDatabase] = await Promise.all([createDatabase(), createVhost()]);
-    amqp.pathname = `/${encodeURIComponent(vhostName)}`;
+    const [testDatabase, testVhost] = await Promise.all([createDatabase(), createVhost()]);
 
     env = {
       ...cleanEnvironment(),
       OVERCAST_DATA_DIR: dataDir,
-      OVERCAST_TRANSPORT_URL: amqp.toString(),
+      OVERCAST_TRANSPORT_URL: testVhost.url,
       OVERCAST_IDENTITY_DATABASE_URL: testDatabase.url,
       OVERCAST_IDENTITY_URL: identityUrl,
       OVERCAST_ADMIN_PASSWORD: ADMIN_PASSWORD,
@@ -150,7 +141,7 @@ describe('multi-node: identity and compute as separate processes on PostgreSQL a
     const exits = await Promise.allSettled(processes.map((started) => started.stop()));
     const failures = await Promise.allSettled([
       database?.drop(),
-      vhost === undefined ? undefined : rabbitmqctl('delete_vhost', vhost),
+      vhost?.drop(),
       dataDir === undefined ? undefined : rm(dataDir, { recursive: true, force: true }),
     ]);
     for (const outcome of [...exits, ...failures]) {

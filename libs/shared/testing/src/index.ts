@@ -5,6 +5,7 @@ export * from './eventually';
 export * from './jwt';
 export * from './ports';
 export * from './temp-dir';
+export * from './test-broker';
 export * from './test-database';
 export * from './host/ceph';
 export * from './host/gluster';
