@@ -42,7 +42,9 @@ export async function startHttpService(options: HttpServiceOptions): Promise<Run
   class RootModule {}
 
   const logger = options.logger.child({ service: options.name });
-  const app = await NestFactory.create(RootModule, { bodyParser: false, logger: new NestPinoLogger(logger), abortOnError: false });
+  // Nest's logger is process-wide (the last app's wins), so it gets the unlabelled one: in the
+  // all-in-one a Nest message would otherwise be put down to whichever service started last.
+  const app = await NestFactory.create(RootModule, { bodyParser: false, logger: new NestPinoLogger(options.logger), abortOnError: false });
   const errorStyle = { format: options.errorFormat, authenticateUri: options.authenticateUri };
   const sendServiceError = (error: unknown, request: Request, response: Response) => sendError(errorStyle, logger, error, request, response);
 
