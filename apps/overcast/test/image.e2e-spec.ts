@@ -5,7 +5,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { type AllInOne, startAllInOne } from './overcast-process';
+import { type AllInOne, clientEnvironment, type CloudUser, startAllInOne } from './overcast-process';
 
 const run = promisify(execFile);
 const ADMIN_PASSWORD = 'image-e2e-admin';
@@ -22,26 +22,10 @@ describe('image service (Glance v2) with the openstack CLI', () => {
   let bobToken: string;
   let tinyPath: string;
 
-  type User = { name: string; password: string; project: string };
+  type User = CloudUser;
   const admin: User = { name: 'admin', password: ADMIN_PASSWORD, project: 'admin' };
   /** The CLI as a given user (admin by default); its output as text. */
-  const cli = async (args: string[], user: User = admin) => {
-    const { stdout } = await run('openstack', args, {
-      env: {
-        PATH: process.env['PATH'] ?? '',
-        HOME: aio.dataDir,
-        OS_AUTH_URL: `${aio.urls.identity}/v3`,
-        OS_USERNAME: user.name,
-        OS_PASSWORD: user.password,
-        OS_PROJECT_NAME: user.project,
-        OS_USER_DOMAIN_NAME: 'Default',
-        OS_PROJECT_DOMAIN_NAME: 'Default',
-        OS_IDENTITY_API_VERSION: '3',
-        OS_REGION_NAME: 'RegionOne',
-      },
-    });
-    return stdout;
-  };
+  const cli = async (args: string[], user: User = admin) => (await run('openstack', args, { env: clientEnvironment(aio, user) })).stdout;
   /** A CLI command that prints a resource or a list, read as JSON. */
   const cliJson = async (args: string[], user: User = admin) => JSON.parse(await cli([...args, '-f', 'json'], user)) as unknown;
   const alice: User = { name: 'alice', password: 'alice-secret', project: 'demo' };
@@ -200,16 +184,13 @@ describe('image service (Glance v2) with the openstack CLI', () => {
     const image = await createImage(aliceToken, { name: 'interrupted' });
     const before = await storeContents();
     const url = new URL(`${imageUrl}/v2/images/${image.id}/file`);
-    await new Promise<void>((resolve) => {
-      const request = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method: 'PUT', headers: { 'X-Auth-Token': aliceToken, 'Content-Type': 'application/octet-stream', 'Content-Length': 1024 * 1024 } });
-      request.on('error', () => resolve());
-      request.write(randomBytes(256 * 1024), () => {
-        // Half-way: the client vanishes.
-        request.destroy();
-        resolve();
-      });
-    });
     const status = async () => ((await (await api(`/v2/images/${image.id}`, aliceToken)).json()) as { status: string }).status;
+    const request = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method: 'PUT', headers: { 'X-Auth-Token': aliceToken, 'Content-Type': 'application/octet-stream', 'Content-Length': 1024 * 1024 } });
+    request.on('error', () => undefined);
+    request.write(randomBytes(256 * 1024));
+    // Half-way, once the service is taking the data: the client vanishes.
+    expect(await eventually(status, (value) => value === 'saving')).toBe('saving');
+    request.destroy();
     expect(await eventually(status, (value) => value === 'queued')).toBe('queued');
     expect(await storeContents()).toEqual(before);
     const data = randomBytes(300_000);

@@ -86,3 +86,26 @@ export async function startAllInOne(adminPassword: string, settings: Record<stri
   }
   return { dataDir, urls, process: aio, close };
 }
+
+/** A user of the cloud under test, in the Default domain, acting on one of their projects. */
+export interface CloudUser {
+  name: string;
+  password: string;
+  project: string;
+}
+
+/** The environment the OpenStack clients (openstack, glance) read, for `user` on the all-in-one. */
+export function clientEnvironment(aio: AllInOne, user: CloudUser): Record<string, string> {
+  return {
+    PATH: process.env['PATH'] ?? '',
+    HOME: aio.dataDir,
+    OS_AUTH_URL: `${aio.urls.identity}/v3`,
+    OS_USERNAME: user.name,
+    OS_PASSWORD: user.password,
+    OS_PROJECT_NAME: user.project,
+    OS_USER_DOMAIN_NAME: 'Default',
+    OS_PROJECT_DOMAIN_NAME: 'Default',
+    OS_IDENTITY_API_VERSION: '3',
+    OS_REGION_NAME: 'RegionOne',
+  };
+}

@@ -5,7 +5,9 @@ import { remoteAuthModule } from '@overcast/shared/auth';
 import { BusModule } from '@overcast/shared/bus';
 import { type CommonSettings } from '@overcast/shared/core';
 import express from 'express';
+import { join } from 'node:path';
 import { type DataSource } from 'typeorm';
+import { ImageActivation } from './data/image-activation';
 import { ImageDataController } from './data/image-data.controller';
 import { ImageDataService } from './data/image-data.service';
 import { ImageStores } from './data/image-stores';
@@ -14,6 +16,10 @@ import { IMAGE_POLICY } from './image.policy';
 import { IMAGE_SETTINGS } from './image.tokens';
 import { ImagesController } from './images/images.controller';
 import { ImagesService } from './images/images.service';
+import { ImageImportController } from './import/image-import.controller';
+import { ImageImportService } from './import/image-import.service';
+import { ImportMethods } from './import/import-methods';
+import { StagingArea } from './import/staging-area';
 import { InfoController } from './info.controller';
 import { MembersController } from './members/members.controller';
 import { MembersService } from './members/members.service';
@@ -41,8 +47,18 @@ export class ImageModule implements NestModule {
         BusModule.forRoot({ url: common.transportUrl }),
         remoteAuthModule({ common, service: 'image', serviceUserName: settings.serviceUserName, servicePassword: settings.servicePassword, policyDefaults: IMAGE_POLICY }),
       ],
-      controllers: [VersionsController, ImagesController, ImageDataController, MembersController, SchemasController, InfoController],
-      providers: [{ provide: IMAGE_SETTINGS, useValue: settings }, { provide: ImageStores, useValue: options.stores }, ImagesService, ImageDataService, MembersService],
+      controllers: [VersionsController, ImagesController, ImageDataController, ImageImportController, MembersController, SchemasController, InfoController],
+      providers: [
+        { provide: IMAGE_SETTINGS, useValue: settings },
+        { provide: ImageStores, useValue: options.stores },
+        { provide: StagingArea, useValue: new StagingArea(settings.staging.directory ?? join(common.dataDir, 'image', 'staging')) },
+        ImagesService,
+        ImageActivation,
+        ImageDataService,
+        ImportMethods,
+        ImageImportService,
+        MembersService,
+      ],
     };
   }
 

@@ -1,18 +1,16 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { IMAGE_EVENTS } from '@overcast/image/contracts';
 import { ImageEntity } from '@overcast/image/data-access';
 import { type ByteRange } from '@overcast/image/drivers';
 import { type AuthContext, PolicyService } from '@overcast/shared/auth';
 import { conflict, forbidden, OpenStackError } from '@overcast/shared/core';
 import { type Readable } from 'node:stream';
-import { pipeline } from 'node:stream';
 import { Repository } from 'typeorm';
 import { type ImageSettings } from '../image.config';
 import { IMAGE_SETTINGS } from '../image.tokens';
 import { ImagesService, viewerOf } from '../images/images.service';
 import { ImageStores } from './image-stores';
-import { ImageTooLargeError, UploadMeter } from './upload-meter';
+import { ImageActivation, type WrittenData } from './image-activation';
 
 export interface ImageDownload {
   image: ImageEntity;
@@ -41,14 +39,13 @@ export function parseRange(header: string | undefined, size: number): ByteRange 
  */
 @Injectable()
 export class ImageDataService {
-  private readonly logger = new Logger('ImageData');
-
   constructor(
     @InjectRepository(ImageEntity, 'image') private readonly images: Repository<ImageEntity>,
     @Inject(IMAGE_SETTINGS) private readonly settings: ImageSettings,
     private readonly imagesService: ImagesService,
     private readonly stores: ImageStores,
     private readonly policy: PolicyService,
+    private readonly activation: ImageActivation,
   ) {}
 
   async upload(auth: AuthContext, id: string, body: Readable, declaredLength: number | undefined, storeId: string | undefined): Promise<void> {
@@ -62,40 +59,14 @@ export class ImageDataService {
     if (!affected) {
       throw conflict(`Image status transition from ${image.status} to saving is not allowed`);
     }
-    const meter = new UploadMeter(this.settings.imageSizeCap);
-    // A client that goes away errors the request stream; pipeline passes that on to the store.
-    pipeline(body, meter, () => undefined);
-    let stored;
+    let written: WrittenData;
     try {
-      stored = await store.add(image.id, meter);
+      written = await this.activation.write(image, store, body);
     } catch (error) {
       await this.images.update({ id: image.id, status: 'saving' }, { status: 'queued', updatedAt: new Date() });
-      if (error instanceof ImageTooLargeError) {
-        throw new OpenStackError('payloadTooLarge', error.message);
-      }
       throw error;
     }
-    const activated = await this.images.update(
-      { id: image.id, status: 'saving' },
-      {
-        status: 'active',
-        size: stored.size,
-        virtualSize: meter.virtualSize(image.diskFormat),
-        checksum: meter.checksum,
-        osHashAlgo: 'sha512',
-        osHashValue: meter.sha512Hex,
-        locations: [{ url: stored.location, store: store.id }],
-        updatedAt: new Date(),
-      },
-    );
-    if (!activated.affected) {
-      // Deleted while the data was arriving: the data has no image left to belong to.
-      await store.delete(stored.location).catch((error: unknown) => this.logger.warn(`removing data of deleted image ${image.id} failed: ${String(error)}`));
-      throw conflict(`Image ${image.id} was deleted during the upload.`);
-    }
-    const active = await this.images.findOneByOrFail({ id: image.id });
-    await this.imagesService.notify(IMAGE_EVENTS.uploaded, active);
-    await this.imagesService.notify(IMAGE_EVENTS.activated, active);
+    await this.activation.activate(image, 'saving', [written]);
   }
 
   async download(auth: AuthContext, id: string, rangeHeader: string | undefined): Promise<ImageDownload> {

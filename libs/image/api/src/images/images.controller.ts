@@ -1,7 +1,9 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Req, Res } from '@nestjs/common';
 import { type AuthContext, CurrentAuth, PolicyService } from '@overcast/shared/auth';
 import { badRequest, notFound, OpenStackError } from '@overcast/shared/core';
-import { type Request } from 'express';
+import { type Request, type Response } from 'express';
+import { ImageStores } from '../data/image-stores';
+import { ImportMethods } from '../import/import-methods';
 import { imageFromCreateRequest, patchImage } from './image-input';
 import { imageView } from './image-view';
 import { ImagesService, viewerOf } from './images.service';
@@ -30,13 +32,19 @@ export class ImagesController {
   constructor(
     private readonly images: ImagesService,
     private readonly policy: PolicyService,
+    private readonly importMethods: ImportMethods,
+    private readonly stores: ImageStores,
   ) {}
 
+  /** As Glance's: the import methods and the stores this cloud offers, in headers (the SDK reads the first for `--import`). */
   @Post()
   @HttpCode(201)
-  async create(@CurrentAuth() auth: AuthContext, @Body() body: unknown) {
+  async create(@CurrentAuth() auth: AuthContext, @Body() body: unknown, @Res({ passthrough: true }) response: Response) {
     const isAdmin = viewerOf(auth, this.policy).isAdmin;
-    return imageView(await this.images.create(auth, imageFromCreateRequest(body, { isAdmin, projectId: auth.projectId ?? null, isMember: auth.roles.includes('member') || isAdmin })));
+    const image = await this.images.create(auth, imageFromCreateRequest(body, { isAdmin, projectId: auth.projectId ?? null, isMember: auth.roles.includes('member') || isAdmin }));
+    response.setHeader('OpenStack-image-import-methods', this.importMethods.enabled.join(','));
+    response.setHeader('OpenStack-image-store-ids', this.stores.describe().map((store) => store.id).join(','));
+    return imageView(image);
   }
 
   @Get()

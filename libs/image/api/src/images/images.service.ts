@@ -11,6 +11,7 @@ import { DataSource, type EntityManager, Repository } from 'typeorm';
 import { IMAGE_SETTINGS } from '../image.tokens';
 import { type ImageSettings } from '../image.config';
 import { ImageStores } from '../data/image-stores';
+import { StagingArea } from '../import/staging-area';
 import { imageView } from './image-view';
 import { orderAndPage, parseSort, type Viewer, whereListed, whereTime, whereVisible } from './image-query';
 
@@ -56,6 +57,7 @@ export class ImagesService {
     @Inject(IMAGE_SETTINGS) private readonly settings: ImageSettings,
     private readonly policy: PolicyService,
     private readonly stores: ImageStores,
+    private readonly staging: StagingArea,
     private readonly bus: MessageBus,
   ) {}
 
@@ -276,6 +278,8 @@ export class ImagesService {
       }
     }
     await this.images.delete({ id: image.id });
+    // An image deleted while `uploading` has data in the staging area (interoperable import).
+    await this.staging.delete(image.id);
     await this.notify(IMAGE_EVENTS.deleted, { ...image, status: 'deleted' });
   }
 
