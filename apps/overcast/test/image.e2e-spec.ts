@@ -204,6 +204,16 @@ describe('image service (Glance v2) with the openstack CLI', () => {
     expect(Buffer.from(await ranged.arrayBuffer()).equals(data.subarray(100, 200))).toBe(true);
   });
 
+  it('lists its versions as Glance does: newest first, the newest CURRENT, at / (300) and /versions (200)', async () => {
+    const root = await fetch(`${imageUrl}/`);
+    expect(root.status).toBe(300);
+    const { versions } = (await root.json()) as { versions: { id: string; status: string; links: { rel: string; href: string }[] }[] };
+    expect(versions.map((version) => version.id)).toEqual(['v2.8', 'v2.7', 'v2.6', 'v2.5', 'v2.4', 'v2.3', 'v2.2', 'v2.1', 'v2.0']);
+    expect(versions[0]).toEqual({ id: 'v2.8', status: 'CURRENT', links: [{ rel: 'self', href: `${imageUrl}/v2/` }] });
+    expect(versions.slice(1).every((version) => version.status === 'SUPPORTED')).toBe(true);
+    expect((await fetch(`${imageUrl}/versions`)).status).toBe(200);
+  });
+
   it('serves the schemas the clients read', async () => {
     const image = (await (await api('/v2/schemas/image', aliceToken)).json()) as { name: string; properties: Record<string, unknown> };
     expect(image.name).toBe('image');
