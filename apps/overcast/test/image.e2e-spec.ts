@@ -180,7 +180,7 @@ describe('image service (Glance v2) with the openstack CLI', () => {
     expect(await storeContents()).toEqual(before);
   });
 
-  it('survives a client that goes away half-way: image queued again, no bytes kept, a new upload works', async () => {
+  it('refuses a second upload while one runs, and survives a client that goes away half-way: image queued again, no bytes kept, a new upload works', async () => {
     const image = await createImage(aliceToken, { name: 'interrupted' });
     const before = await storeContents();
     const url = new URL(`${imageUrl}/v2/images/${image.id}/file`);
@@ -190,6 +190,8 @@ describe('image service (Glance v2) with the openstack CLI', () => {
     request.write(randomBytes(256 * 1024));
     // Half-way, once the service is taking the data: the client vanishes.
     expect(await eventually(status, (value) => value === 'saving')).toBe('saving');
+    // Meanwhile a second upload to the same image is refused.
+    await expectGlanceError(await upload(image.id, aliceToken, randomBytes(1000)), 409);
     request.destroy();
     expect(await eventually(status, (value) => value === 'queued')).toBe('queued');
     expect(await storeContents()).toEqual(before);
