@@ -1,2 +1,3 @@
 export * from './network.config';
 export * from './network.module';
+export * from './network.runner';

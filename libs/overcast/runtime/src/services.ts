@@ -2,7 +2,7 @@ import { BlockStorageModule, blockStorageSettings } from '@overcast/block-storag
 import { ComputeModule, computeSettings } from '@overcast/compute/api';
 import { identitySettings, openIdentityDatabase, startIdentity } from '@overcast/identity/api';
 import { imageSettings, openImageDatabase, startImage } from '@overcast/image/api';
-import { NetworkModule, networkSettings } from '@overcast/network/api';
+import { networkSettings, openNetworkDatabase, startNetwork } from '@overcast/network/api';
 import { type CommonSettings, type ConfigSources, loadConfig, type Logger, type RunningHttpService, startHttpService } from '@overcast/shared/core';
 import { type Database } from '@overcast/shared/db';
 
@@ -56,8 +56,9 @@ export function openServiceDatabase(name: ServiceName, common: CommonSettings, s
       return openIdentityDatabase(common, settings.identity());
     case 'image':
       return openImageDatabase(common, settings.image());
-    case 'compute':
     case 'network':
+      return openNetworkDatabase(common, settings.network());
+    case 'compute':
     case 'block-storage':
       return undefined;
   }
@@ -82,7 +83,7 @@ export async function startService(name: ServiceName, common: CommonSettings, so
     }
     case 'network': {
       const network = settings.network();
-      return { http: await http(NetworkModule.forRoot(common, network), 'neutron', network.port) };
+      return withDatabase(await openNetworkDatabase(common, network), migrate, (database) => startNetwork({ common, settings: network, database, logger }));
     }
     case 'block-storage': {
       const blockStorage = settings['block-storage']();

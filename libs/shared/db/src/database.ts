@@ -23,7 +23,11 @@ export interface Database {
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  const poolSize = options.poolSize ?? 10;
+  // PGlite is one session, and its socket server interleaves the extended-protocol messages of
+  // connections that are outside a transaction: one connection's Bind can meet another's Parse
+  // ("unnamed prepared statement does not exist", or worse, the wrong statement). One pooled
+  // connection keeps every query whole; the single session serialised them anyway.
+  const poolSize = options.url === 'embedded' ? 1 : (options.poolSize ?? 10);
   let embedded: EmbeddedPostgres | undefined;
   let connection: { url: string } | { host: string; port: number; username: string; database: string };
   if (options.url === 'embedded') {

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'network-api',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};

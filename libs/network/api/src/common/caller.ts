@@ -1,0 +1,61 @@
+import { type AuthContext, type PolicyService } from '@overcast/shared/auth';
+import { badRequest, forbidden, notFound } from '@overcast/shared/core';
+
+/** Who is asking, as the services need it: their project, cloud admin or not, and the policy to check. */
+export class Caller {
+  readonly isAdmin: boolean;
+
+  constructor(
+    readonly auth: AuthContext,
+    private readonly policy: PolicyService,
+  ) {
+    this.isAdmin = policy.allows('context_is_admin', auth);
+  }
+
+  /** The project that owns what this caller creates (an admin may name another). */
+  get projectId(): string {
+    return this.auth.projectId ?? '';
+  }
+
+  /**
+   * The project a new resource belongs to: the caller's, or the one the body names
+   * (`project_id`, or its old name `tenant_id`), which only an admin may name.
+   */
+  ownerFor(input: { project_id?: string; tenant_id?: string }): string {
+    if (input.project_id !== undefined && input.tenant_id !== undefined && input.project_id !== input.tenant_id) {
+      throw badRequest("Invalid input for operation: 'project_id' and 'tenant_id' do not match.", 'InvalidInput');
+    }
+    const projectId = input.project_id ?? input.tenant_id ?? this.projectId;
+    if (projectId !== this.projectId) {
+      this.enforce('context_is_admin');
+    }
+    return projectId;
+  }
+
+  /** The where-clause of a list: the caller's own rows, or every row for an admin. */
+  listScope(): { projectId?: string } {
+    return this.isAdmin ? {} : { projectId: this.projectId };
+  }
+
+  allows(rule: string, projectId?: string): boolean {
+    return this.policy.allows(rule, this.auth, { project_id: projectId ?? this.projectId });
+  }
+
+  /** Neutron's 403: the rule by name, as its policy engine says it. */
+  enforce(rule: string, projectId?: string): void {
+    if (!this.allows(rule, projectId)) {
+      throw forbidden(`rule:${rule} is disallowed by policy`, 'PolicyNotAuthorized');
+    }
+  }
+
+  /** The caller's own resources, or every project's for an admin. */
+  owns(resource: { projectId: string }): boolean {
+    return this.isAdmin || resource.projectId === this.projectId;
+  }
+}
+
+/** Neutron's `<Resource>NotFound`: "Network 1234 could not be found." */
+export function resourceNotFound(kind: string, id: string) {
+  const words = kind.replace(/([a-z])([A-Z])/g, '$1 $2');
+  return notFound(`${words.charAt(0).toUpperCase()}${words.slice(1)} ${id} could not be found.`, `${kind}NotFound`);
+}

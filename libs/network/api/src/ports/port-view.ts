@@ -1,0 +1,53 @@
+import { type AgentEntity, type IpAllocationEntity, type PortEntity } from '@overcast/network/data-access';
+import { standardView } from '../common/standard-view';
+
+export const PORT_SORT_KEYS = ['id', 'name', 'network_id', 'mac_address', 'status', 'admin_state_up', 'device_id', 'device_owner', 'project_id', 'tenant_id', 'created_at', 'updated_at', 'binding:host_id'];
+
+/** What a port's view needs beside the row: its addresses, its groups and the agents (for the binding). */
+export interface PortDetails {
+  addresses: IpAllocationEntity[];
+  securityGroupIds: string[];
+  agents: AgentEntity[];
+}
+
+/** How the host's agent wires the port, as Nova reads it to plug the instance (Neutron's vif_type/vif_details). */
+function binding(port: PortEntity, agents: AgentEntity[]): { vifType: string; vifDetails: Record<string, unknown> } {
+  if (port.bindingHostId === '') {
+    return { vifType: 'unbound', vifDetails: {} };
+  }
+  const agent = agents.find((candidate) => candidate.host === port.bindingHostId);
+  switch (agent?.configurations['driver']) {
+    case 'linuxbridge':
+      return { vifType: 'bridge', vifDetails: { port_filter: true, connectivity: 'l2', bridge_name: `brq${port.networkId.slice(0, 11)}` } };
+    case 'ovs':
+      return { vifType: 'ovs', vifDetails: { port_filter: true, connectivity: 'l2', bridge_name: 'br-int', datapath_type: 'netdev', ovs_hybrid_plug: false } };
+    default:
+      return { vifType: 'binding_failed', vifDetails: {} };
+  }
+}
+
+export function portView(port: PortEntity, details: PortDetails, isAdmin: boolean) {
+  const view: Record<string, unknown> = {
+    ...standardView(port),
+    name: port.name,
+    network_id: port.networkId,
+    mac_address: port.macAddress,
+    admin_state_up: port.adminStateUp,
+    status: port.status,
+    device_id: port.deviceId,
+    device_owner: port.deviceOwner,
+    fixed_ips: details.addresses.map((ip) => ({ subnet_id: ip.subnetId, ip_address: ip.ipAddress })),
+    allowed_address_pairs: port.allowedAddressPairs,
+    security_groups: details.securityGroupIds,
+    port_security_enabled: port.portSecurityEnabled,
+    'binding:vnic_type': port.bindingVnicType,
+  };
+  if (isAdmin) {
+    const { vifType, vifDetails } = binding(port, details.agents);
+    view['binding:host_id'] = port.bindingHostId;
+    view['binding:profile'] = port.bindingProfile;
+    view['binding:vif_type'] = vifType;
+    view['binding:vif_details'] = vifDetails;
+  }
+  return view;
+}

@@ -1,0 +1,3 @@
+export * from './host-state';
+export * from './agent-protocol';
+export * from './events';
