@@ -2,8 +2,9 @@
 # Makes sure what the test suite talks to is installed and running on this (Debian) machine:
 # PostgreSQL and RabbitMQ, the openstack CLI the end-to-end tests drive and tempest, which runs
 # OpenStack's interop tests against the all-in-one. Idempotent.
-# The storage drivers' tests start their own throwaway Ceph cluster and GlusterFS volume
-# (libs/shared/testing/src/host); only the packages are installed here, no daemon is started.
+# The storage drivers' tests start their own throwaway Ceph cluster and GlusterFS volume, and the
+# network drivers' tests their own namespaces and Open vSwitch daemons (libs/shared/testing/src/host,
+# libs/network/drivers); only the packages are installed here, no daemon is started.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
@@ -16,6 +17,9 @@ packages=(
   glusterfs-server
   # qemu-img, which makes the test images
   qemu-utils
+  # The network agents' data plane: bridges, VXLAN and namespaces (iproute2), Open vSwitch (its
+  # tests start their own daemons), DHCP, NAT and filtering, and the instances' DHCP client and ping
+  iproute2 openvswitch-switch dnsmasq-base iptables ipset conntrack ethtool busybox-static
 )
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

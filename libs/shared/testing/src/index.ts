@@ -9,3 +9,4 @@ export * from './test-broker';
 export * from './test-database';
 export * from './host/ceph';
 export * from './host/gluster';
+export * from './host/netns-lab';

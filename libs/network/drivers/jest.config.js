@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'network-drivers',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};
