@@ -2,16 +2,7 @@ import { AgentEntity, IpAllocationEntity, type PortEntity, PortSecurityGroupEnti
 import { type EntityManager, In } from 'typeorm';
 import { onlyView } from '../common/standard-view';
 import { portView } from './port-view';
-
-function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const list = groups.get(key(item)) ?? [];
-    list.push(item);
-    groups.set(key(item), list);
-  }
-  return groups;
-}
+import { groupBy } from '../common/group-by';
 
 /** Views of many ports with three queries in all: their addresses, their groups, the agents. */
 export async function portViews(manager: EntityManager, ports: PortEntity[], isAdmin: boolean): Promise<Record<string, unknown>[]> {

@@ -26,6 +26,13 @@ function binding(port: PortEntity, agents: AgentEntity[]): { vifType: string; vi
   }
 }
 
+/** The binding as only an admin (and compute, acting as one) sees it. */
+const ADMIN_ATTRIBUTES = ['binding:host_id', 'binding:profile', 'binding:vif_type', 'binding:vif_details'];
+
+export function withoutAdminAttributes(view: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(view).filter(([key]) => !ADMIN_ATTRIBUTES.includes(key)));
+}
+
 export function portView(port: PortEntity, details: PortDetails, isAdmin: boolean) {
   const view: Record<string, unknown> = {
     ...standardView(port),
@@ -42,12 +49,9 @@ export function portView(port: PortEntity, details: PortDetails, isAdmin: boolea
     port_security_enabled: port.portSecurityEnabled,
     'binding:vnic_type': port.bindingVnicType,
   };
-  if (isAdmin) {
-    const { vifType, vifDetails } = binding(port, details.agents);
-    view['binding:host_id'] = port.bindingHostId;
-    view['binding:profile'] = port.bindingProfile;
-    view['binding:vif_type'] = vifType;
-    view['binding:vif_details'] = vifDetails;
+  if (!isAdmin) {
+    return view;
   }
-  return view;
+  const { vifType, vifDetails } = binding(port, details.agents);
+  return { ...view, 'binding:host_id': port.bindingHostId, 'binding:profile': port.bindingProfile, 'binding:vif_type': vifType, 'binding:vif_details': vifDetails };
 }

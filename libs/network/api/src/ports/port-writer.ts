@@ -1,4 +1,4 @@
-import { IpAllocationEntity, type NetworkEntity, PortEntity, PortSecurityGroupEntity, SubnetEntity, type AddressPair } from '@overcast/network/data-access';
+import { type BindingProfile, IpAllocationEntity, type NetworkEntity, PortEntity, PortSecurityGroupEntity, SubnetEntity, type AddressPair } from '@overcast/network/data-access';
 import { badRequest, conflict } from '@overcast/shared/core';
 import { isUniqueViolation } from '@overcast/shared/db';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -28,7 +28,7 @@ export interface NewPort {
   portSecurityEnabled: boolean;
   allowedAddressPairs?: AddressPair[];
   bindingHostId?: string;
-  bindingProfile?: Record<string, unknown>;
+  bindingProfile?: BindingProfile;
   bindingVnicType?: string;
 }
 
@@ -135,7 +135,7 @@ export async function insertPort(manager: EntityManager, spec: NewPort): Promise
   });
   port.allowedAddressPairs = (spec.allowedAddressPairs ?? []).map((pair) => ({ ip_address: pair.ip_address, mac_address: pair.mac_address || port.macAddress }));
   try {
-    await manager.save(port);
+    await manager.insert(PortEntity, port);
   } catch (error) {
     if (isUniqueViolation(error)) {
       throw conflict(`Unable to complete operation for network ${spec.network.id}. The mac address ${port.macAddress} is in use.`, 'MacAddressInUse');

@@ -14,7 +14,7 @@ import { type NetworkSettings } from '../network.config';
 import { NETWORK_SETTINGS } from '../network.tokens';
 import { QuotasService } from '../quotas/quotas.service';
 import { SecurityGroupsService } from '../security-groups/security-groups.service';
-import { PORT_SORT_KEYS } from './port-view';
+import { PORT_SORT_KEYS, withoutAdminAttributes } from './port-view';
 import { portViewOf, portViews } from './port-records';
 import { insertPort, removePort, replaceAddresses, setSecurityGroups } from './port-writer';
 
@@ -32,7 +32,7 @@ const changeable = {
   allowed_address_pairs: z.array(addressPair).nullable().optional(),
   port_security_enabled: z.boolean().optional(),
   'binding:host_id': z.string().max(255).optional(),
-  'binding:profile': z.record(z.string(), z.unknown()).nullable().optional(),
+  'binding:profile': z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).nullable().optional(),
   'binding:vnic_type': z.enum(['normal'], { message: "only the 'normal' vnic type is supported" }).optional(),
 };
 const createPort = z.object({
@@ -108,7 +108,7 @@ export class PortsService {
       return portViewOf(manager, port, true);
     });
     await this.changes.committed([{ resource: 'port', action: 'create', view }]);
-    return this.show(caller, String(view['id']));
+    return caller.isAdmin ? view : withoutAdminAttributes(view);
   }
 
   async update(caller: Caller, id: string, body: unknown) {
@@ -160,7 +160,7 @@ export class PortsService {
       return portViewOf(manager, port, true);
     });
     await this.changes.committed([{ resource: 'port', action: 'update', view }]);
-    return this.show(caller, id);
+    return caller.isAdmin ? view : withoutAdminAttributes(view);
   }
 
   async delete(caller: Caller, id: string): Promise<void> {

@@ -22,6 +22,7 @@ import {
 } from '@overcast/network/data-access';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AgentsService } from '../agents/agents.service';
+import { groupBy } from '../common/group-by';
 
 /** Everything a host's state is computed from, read in one transaction so it is consistent. */
 interface Snapshot {
@@ -30,6 +31,8 @@ interface Snapshot {
   ports: PortEntity[];
   addresses: Map<string, IpAllocationEntity[]>;
   portGroups: PortSecurityGroupEntity[];
+  /** port id → its security groups, computed once: a host's state reads it for every port. */
+  groupsOfPort: Map<string, string[]>;
   routers: RouterEntity[];
   floatingIps: FloatingIpEntity[];
   rules: SecurityGroupRuleEntity[];
@@ -69,7 +72,7 @@ export class HostStateService {
     const snapshot = await this.dataSource.transaction('REPEATABLE READ', (manager) => this.snapshot(manager));
     const local = this.localResources(snapshot, host, l3Host);
     const rules = snapshot.rules;
-    const groupIds = new Set(snapshot.portGroups.filter((link) => local.ports.some((port) => port.id === link.portId)).map((link) => link.securityGroupId));
+    const groupIds = new Set(local.ports.flatMap((port) => snapshot.groupsOfPort.get(port.id) ?? []));
     for (const rule of rules) {
       if (groupIds.has(rule.securityGroupId) && rule.remoteGroupId) {
         groupIds.add(rule.remoteGroupId);
@@ -97,16 +100,15 @@ export class HostStateService {
   }
 
   private async snapshot(manager: EntityManager): Promise<Snapshot> {
-    const addresses = new Map<string, IpAllocationEntity[]>();
-    for (const address of await manager.find(IpAllocationEntity, { order: { ipAddress: 'ASC' } })) {
-      addresses.set(address.portId, [...(addresses.get(address.portId) ?? []), address]);
-    }
+    const addresses = groupBy(await manager.find(IpAllocationEntity, { order: { ipAddress: 'ASC' } }), (address) => address.portId);
+    const portGroups = await manager.find(PortSecurityGroupEntity);
     return {
       networks: new Map((await manager.find(NetworkEntity)).map((network) => [network.id, network])),
       subnets: await manager.find(SubnetEntity),
       ports: await manager.find(PortEntity),
       addresses,
-      portGroups: await manager.find(PortSecurityGroupEntity),
+      portGroups,
+      groupsOfPort: new Map([...groupBy(portGroups, (link) => link.portId)].map(([portId, links]) => [portId, links.map((link) => link.securityGroupId)])),
       routers: await manager.find(RouterEntity),
       floatingIps: await manager.find(FloatingIpEntity),
       rules: await manager.find(SecurityGroupRuleEntity),
@@ -155,7 +157,7 @@ export class HostStateService {
       fixedIps: (snapshot.addresses.get(port.id) ?? []).map((ip) => ({ subnetId: ip.subnetId, ipAddress: ip.ipAddress })),
       adminStateUp: port.adminStateUp,
       portSecurityEnabled: port.portSecurityEnabled,
-      securityGroupIds: snapshot.portGroups.filter((link) => link.portId === port.id).map((link) => link.securityGroupId),
+      securityGroupIds: snapshot.groupsOfPort.get(port.id) ?? [],
       allowedAddressPairs: port.allowedAddressPairs.map((pair) => ({ ipAddress: pair.ip_address, macAddress: pair.mac_address })),
       device: typeof namespace === 'string' && namespace !== '' ? { kind: 'veth', namespace } : { kind: 'tap' },
     };
@@ -198,7 +200,7 @@ export class HostStateService {
   }
 
   private groupSpec(snapshot: Snapshot, rules: SecurityGroupRuleEntity[], groupId: string): SecurityGroupSpec {
-    const memberPorts = new Set(snapshot.portGroups.filter((link) => link.securityGroupId === groupId).map((link) => link.portId));
+    const memberPorts = new Set(snapshot.portGroups.flatMap((link) => (link.securityGroupId === groupId ? [link.portId] : [])));
     const memberIps = snapshot.ports
       .filter((port) => memberPorts.has(port.id))
       .flatMap((port) => [...(snapshot.addresses.get(port.id) ?? []).map((ip) => ip.ipAddress), ...port.allowedAddressPairs.map((pair) => pair.ip_address)]);

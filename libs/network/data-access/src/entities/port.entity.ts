@@ -6,6 +6,8 @@ export interface AddressPair {
   mac_address: string;
 }
 
+export type BindingProfile = Record<string, string | number | boolean | null>;
+
 @Entity('ports')
 export class PortEntity extends StandardAttributes {
   @Column('varchar', { length: 255 }) name!: string;
@@ -19,7 +21,8 @@ export class PortEntity extends StandardAttributes {
   @Column('jsonb', { name: 'allowed_address_pairs' }) allowedAddressPairs!: AddressPair[];
   @Column('varchar', { length: 255, name: 'binding_host_id' }) bindingHostId!: string;
   @Column('varchar', { length: 64, name: 'binding_vnic_type' }) bindingVnicType!: string;
-  @Column('jsonb', { name: 'binding_profile' }) bindingProfile!: Record<string, unknown>;
+  /** Scalars only: what compute and the agents put there (a host's namespace, a PCI slot…) is flat. */
+  @Column('jsonb', { name: 'binding_profile' }) bindingProfile!: BindingProfile;
 }
 
 /** One fixed IP of a port; the primary key is what keeps an address from being handed out twice. */
