@@ -19,7 +19,7 @@ export default [
           // Apps are thin bootstraps: they use libs, never other apps.
           { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:runtime', 'type:api', 'type:agent', 'type:util', 'type:data-access', 'type:contracts', 'type:testing'] },
           // The runtime composes services into processes: the operator command and the all-in-one.
-          { sourceTag: 'type:runtime', onlyDependOnLibsWithTags: ['type:api', 'type:util', 'type:data-access'] },
+          { sourceTag: 'type:runtime', onlyDependOnLibsWithTags: ['type:api', 'type:agent', 'type:util', 'type:data-access'] },
           { sourceTag: 'type:api', onlyDependOnLibsWithTags: ['type:data-access', 'type:drivers', 'type:contracts', 'type:util', 'type:testing'] },
           // Drivers touch the host; they know no database and no API.
           { sourceTag: 'type:drivers', onlyDependOnLibsWithTags: ['type:contracts', 'type:util', 'type:testing'] },

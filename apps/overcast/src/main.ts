@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { serveNetworkAgent } from '@overcast/network/agent';
 import { bootstrapIdentity, identityKeyDir, identitySettings, KeyRing, openIdentityDatabase } from '@overcast/identity/api';
 import { CATALOG, configSources as sourcesFrom, openServiceDatabase, runAllInOne, SERVICE_NAMES, type ServiceName, serveService, serviceSettings } from '@overcast/overcast/runtime';
 import { commonSettings, ConfigError, type ConfigSources, exitWithError, loadConfig } from '@overcast/shared/core';
@@ -29,6 +30,17 @@ program
   .description('run one service against its configured database and bus')
   .argument('<service>', SERVICE_NAMES.join(' | '), serviceName)
   .action((name: ServiceName) => serveService(name, configSources(program)));
+
+program
+  .command('agent')
+  .description("run this host's node agent for a service")
+  .argument('<role>', 'network', (value: string) => {
+    if (value !== 'network') {
+      throw new InvalidArgumentError('choose network');
+    }
+    return value;
+  })
+  .action(() => serveNetworkAgent(configSources(program)));
 
 program
   .command('db')

@@ -1,4 +1,5 @@
 import { bootstrapIdentity, identityKeyDir, KeyRing } from '@overcast/identity/api';
+import { startNetworkAgent } from '@overcast/network/agent';
 import { RevocationList } from '@overcast/shared/auth';
 import { commonSettings, type ConfigSources, createLogger, loadConfig } from '@overcast/shared/core';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -79,10 +80,17 @@ export async function runAllInOne(sources: ConfigSources): Promise<void> {
   }
   // Up means every service can judge tokens: each has loaded identity's revocation list.
   await Promise.all(started.map((service) => service.http.app.get(RevocationList, { strict: false }).whenLoaded));
+  // This host's network agent, when one is configured: it wires ports with the real Linux bridge or OVS.
+  const networkAgent = await startNetworkAgent(aioCommon, aioSources, logger).catch(async (error: unknown) => {
+    await stopAll();
+    throw error;
+  });
 
   for (const service of started) {
     console.log(`${service.http.name.padEnd(14)} ${service.http.url}`);
   }
+  const agentSettings = networkAgent?.agent.describe();
+  console.log(`${'network-agent'.padEnd(14)} ${agentSettings ?? 'none: set OVERCAST_NETWORK_AGENT_DRIVER (linuxbridge or ovs) to wire ports on this host'}`);
   console.log(`Overcast all-in-one is up in ${((performance.now() - startedAt) / 1000).toFixed(2)} s; data in ${dataDir}`);
   console.log(`  OS_CLIENT_CONFIG_FILE=${join(dataDir, 'clouds.yaml')} OS_CLOUD=overcast openstack token issue`);
 
@@ -94,6 +102,7 @@ export async function runAllInOne(sources: ConfigSources): Promise<void> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  await networkAgent?.close();
   await stopAll();
   logger.flush();
 }

@@ -13,3 +13,4 @@ export async function serveService(name: ServiceName, sources = configSources())
   const service = await startService(name, common, sources, logger, false);
   runUntilSignalled(() => stopService(service), (error) => logger.error({ err: error }, 'stopping failed'));
 }
+

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'network-agent-lib',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};
