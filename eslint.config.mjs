@@ -23,7 +23,7 @@ export default [
           { sourceTag: 'type:api', onlyDependOnLibsWithTags: ['type:data-access', 'type:drivers', 'type:contracts', 'type:util', 'type:testing'] },
           // Drivers touch the host; they know no database and no API.
           { sourceTag: 'type:drivers', onlyDependOnLibsWithTags: ['type:contracts', 'type:util', 'type:testing'] },
-          { sourceTag: 'type:agent', onlyDependOnLibsWithTags: ['type:drivers', 'type:contracts', 'type:util'] },
+          { sourceTag: 'type:agent', onlyDependOnLibsWithTags: ['type:drivers', 'type:contracts', 'type:util', 'type:testing'] },
           { sourceTag: 'type:data-access', onlyDependOnLibsWithTags: ['type:data-access', 'type:contracts', 'type:util', 'type:testing'] },
           { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:util'] },
           { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util', 'type:testing'] },

@@ -21,19 +21,21 @@ async function kidOfKeyFile(path: string): Promise<string> {
   return calculateJwkThumbprint(createPublicKey(createPrivateKey(await readFile(path, 'utf8'))).export({ format: 'jwk' }) as JWK);
 }
 
-describe('multi-node: identity and compute as separate processes on PostgreSQL and RabbitMQ', () => {
+describe('multi-node: identity, compute and network as separate processes on PostgreSQL and RabbitMQ', () => {
   let dataDir: string;
   let keyDir: string;
   let database: TestDatabase | undefined;
+  let networkDatabase: TestDatabase | undefined;
   let vhost: TestVhost | undefined;
   let env: Record<string, string>;
   let identityUrl: string;
   let computeUrl: string;
+  let networkUrl: string;
   const processes: Daemon[] = [];
   /** A token issued before the rotations; it must outlive the first and die with its key at the second. */
   let preRotationToken: string;
 
-  const serve = (service: 'identity' | 'compute') => {
+  const serve = (service: 'identity' | 'compute' | 'network') => {
     const started = startOvercast(service, ['serve', service], env);
     processes.push(started);
     return started;
@@ -91,6 +93,7 @@ describe('multi-node: identity and compute as separate processes on PostgreSQL a
     }
     identityUrl = `http://127.0.0.1:${ports['identity']}`;
     computeUrl = `http://127.0.0.1:${ports['compute']}`;
+    networkUrl = `http://127.0.0.1:${ports['network']}`;
 
     // One RabbitMQ virtual host per run: its own exchanges and queues, so parallel runs cannot see each other's messages.
     const createVhost = async () => {
@@ -102,13 +105,18 @@ describe('multi-node: identity and compute as separate processes on PostgreSQL a
       database = await createTestDatabase('overcast_multinode');
       return database;
     };
-    const [testDatabase, testVhost] = await Promise.all([createDatabase(), createVhost()]);
+    const createNetworkDatabase = async () => {
+      networkDatabase = await createTestDatabase('overcast_multinode_network');
+      return networkDatabase;
+    };
+    const [testDatabase, testVhost, testNetworkDatabase] = await Promise.all([createDatabase(), createVhost(), createNetworkDatabase()]);
 
     env = {
       ...cleanEnvironment(),
       OVERCAST_DATA_DIR: dataDir,
       OVERCAST_TRANSPORT_URL: testVhost.url,
       OVERCAST_IDENTITY_DATABASE_URL: testDatabase.url,
+      OVERCAST_NETWORK_DATABASE_URL: testNetworkDatabase.url,
       OVERCAST_IDENTITY_URL: identityUrl,
       OVERCAST_ADMIN_PASSWORD: ADMIN_PASSWORD,
       OVERCAST_LOG_LEVEL: 'warn',
@@ -141,6 +149,7 @@ describe('multi-node: identity and compute as separate processes on PostgreSQL a
     const exits = await Promise.allSettled(processes.map((started) => started.stop()));
     const failures = await Promise.allSettled([
       database?.drop(),
+      networkDatabase?.drop(),
       vhost?.drop(),
       dataDir === undefined ? undefined : rm(dataDir, { recursive: true, force: true }),
     ]);
@@ -184,6 +193,19 @@ describe('multi-node: identity and compute as separate processes on PostgreSQL a
     expect(new Set(endpoints.map((endpoint) => `${endpoint.service_id} ${endpoint.interface}`)).size).toBe(endpoints.length);
     expect(endpoints).toHaveLength(services.length * 3);
     expect(endpoints.filter((endpoint) => endpoint.url === `${computeUrl}/v2.1`).map((endpoint) => endpoint.interface).sort()).toEqual(['admin', 'internal', 'public']);
+  }, 60_000);
+
+  it('migrates the network database and serves the network API from PostgreSQL to the CLI', async () => {
+    expect(await overcast(['db', 'sync', 'network'], env)).toMatch(/^network: applied \w+/);
+    const network = serve('network');
+    await waitUntilHealthy(network, networkUrl, 30_000);
+    await openstack('network', 'create', 'pg-net');
+    await openstack('subnet', 'create', '--network', 'pg-net', '--subnet-range', '10.5.0.0/24', 'pg-sub');
+    const ports = await Promise.all(['a', 'b', 'c'].map(async (name) => JSON.parse(await openstack('port', 'create', '--network', 'pg-net', `pg-${name}`, '-f', 'json')) as { fixed_ips: { ip_address: string }[] }));
+    expect(ports.map((port) => port.fixed_ips[0]?.ip_address).sort()).toEqual(['10.5.0.2', '10.5.0.3', '10.5.0.4']);
+    // The network service's state is in its own PostgreSQL database.
+    const { stdout } = await run('psql', [networkDatabase?.url ?? '', '-Atc', 'SELECT count(*) FROM ports']);
+    expect(stdout.trim()).toBe('3');
   }, 60_000);
 
   it('accepts a token the openstack CLI issued at compute’s protected API, and only with one', async () => {
@@ -249,8 +271,8 @@ describe('multi-node: identity and compute as separate processes on PostgreSQL a
     expect(await identityValidation(preRotationToken)).toBe(404);
   }, 60_000);
 
-  it('stops both processes cleanly on SIGTERM', async () => {
-    expect(processes.map((started) => started.name)).toEqual(['identity', 'compute']);
+  it('stops every process cleanly on SIGTERM', async () => {
+    expect(processes.map((started) => started.name)).toEqual(['identity', 'compute', 'network']);
     for (const started of [...processes].reverse()) {
       expect(started.running).toBe(true);
       const exit = await started.stop();

@@ -119,6 +119,12 @@ describe('network data plane: the CLI workflow with packets flowing (Linux bridg
     await cli(['security', 'group', 'rule', 'delete', rule['id'] as string], alice);
     expect(await pings(lab.external, floatingIp, false)).toBe(false);
 
+    // The agents said what they can wire: a VLAN segment needs 802.1q, which these hosts lack.
+    expect((await cliJson(['port', 'show', 'p1']))['binding_vif_type']).toBe('bridge');
+    await cli(['network', 'create', '--provider-network-type', 'vlan', '--provider-physical-network', 'physnet1', '--provider-segment', '100', 'vlan100']);
+    await cli(['port', 'create', '--network', 'vlan100', '--host', hostA.name, 'on-vlan']);
+    expect(await cliJson(['port', 'show', 'on-vlan'])).toMatchObject({ binding_vif_type: 'binding_failed', status: 'DOWN' });
+
     // Another tenant, same CIDR, on host B: its instance gets its own address and reaches nothing of alice's.
     await cli(['network', 'create', 'bobnet'], bob);
     await cli(['subnet', 'create', '--network', 'bobnet', '--subnet-range', '10.0.0.0/24', 'bobsub'], bob);

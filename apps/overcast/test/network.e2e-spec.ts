@@ -80,6 +80,11 @@ describe('network service (Neutron v2.0) with the openstack CLI', () => {
     const group = await cliJson(['security', 'group', 'show', 'default'], alice);
     expect(p1['security_group_ids']).toEqual([group['id']]);
 
+    // Bound to a host with no agent, the binding fails; alice does not see bindings at all.
+    await cli(['port', 'set', '--host', 'nowhere', 'p1']);
+    expect(await cliJson(['port', 'show', 'p1'])).toMatchObject({ binding_host_id: 'nowhere', binding_vif_type: 'binding_failed' });
+    expect((await api('GET', `/v2.0/ports/${String(p1['id'])}`, aliceToken)).body['port']).not.toHaveProperty('binding:host_id');
+
     // What the tenant may not see or touch: another project's network is a 404 to bob; the external one he sees.
     expectNeutronError(await api('GET', `/v2.0/networks/${String(net1['id'])}`, bobToken), 404, 'NetworkNotFound');
     const bobsNetworks = (await api('GET', '/v2.0/networks', bobToken)).body['networks'] as Json[];

@@ -1,5 +1,5 @@
 import { badRequest, OpenStackError } from '@overcast/shared/core';
-import { type z } from 'zod';
+import { z } from 'zod';
 
 /**
  * The resource inside a request body (`{"network": {...}}`), validated against its schema with
@@ -31,3 +31,6 @@ export function invalidInput(attribute: string, reason: string): OpenStackError 
 export function invalidOperation(reason: string): OpenStackError {
   return badRequest(`Invalid input for operation: ${reason}.`, 'InvalidInput');
 }
+
+/** An integer attribute, also as the decimal text some clients send (the CLI sends segment ids so). */
+export const integerInput = () => z.union([z.number().int(), z.string().regex(/^-?\d+$/, 'expected an integer').transform(Number)]);

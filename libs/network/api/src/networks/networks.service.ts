@@ -11,7 +11,7 @@ import { visibleNetwork } from '../common/access';
 import { type Caller } from '../common/caller';
 import { ChangeFeed } from '../common/changes';
 import { listPage, type ListPage } from '../common/neutron-list';
-import { invalidInput, invalidOperation, resourceBody } from '../common/request-body';
+import { integerInput, invalidInput, invalidOperation, resourceBody } from '../common/request-body';
 import { newStandardAttributes, touch, onlyView } from '../common/standard-view';
 import { type NetworkSettings } from '../network.config';
 import { NETWORK_SETTINGS } from '../network.tokens';
@@ -28,7 +28,7 @@ const networkFields = {
   shared: z.boolean().optional(),
   'router:external': z.boolean().optional(),
   port_security_enabled: z.boolean().optional(),
-  mtu: z.number().int().min(68).optional(),
+  mtu: integerInput().refine((mtu) => mtu >= 68, 'the MTU must be 68 or more').optional(),
 };
 const createNetwork = z.object({
   ...networkFields,
@@ -36,7 +36,7 @@ const createNetwork = z.object({
   project_id: z.string().max(255).optional(),
   'provider:network_type': z.enum(['flat', 'vxlan', 'vlan', 'local']).optional(),
   'provider:physical_network': z.string().min(1).max(64).nullable().optional(),
-  'provider:segmentation_id': z.number().int().min(0).nullable().optional(),
+  'provider:segmentation_id': integerInput().nullable().optional(),
   availability_zone_hints: z.array(z.string().max(255)).optional(),
 });
 const updateNetwork = z.object(networkFields);

@@ -1,10 +1,10 @@
-import { AgentEntity, IpAllocationEntity, type PortEntity, PortSecurityGroupEntity } from '@overcast/network/data-access';
+import { AgentEntity, IpAllocationEntity, NetworkEntity, type PortEntity, PortSecurityGroupEntity } from '@overcast/network/data-access';
 import { type EntityManager, In } from 'typeorm';
+import { groupBy } from '../common/group-by';
 import { onlyView } from '../common/standard-view';
 import { portView } from './port-view';
-import { groupBy } from '../common/group-by';
 
-/** Views of many ports with three queries in all: their addresses, their groups, the agents. */
+/** Views of many ports with a few queries in all: their addresses and groups, and for an admin the agents and networks. */
 export async function portViews(manager: EntityManager, ports: PortEntity[], isAdmin: boolean): Promise<Record<string, unknown>[]> {
   if (ports.length === 0) {
     return [];
@@ -13,8 +13,13 @@ export async function portViews(manager: EntityManager, ports: PortEntity[], isA
   const addresses = groupBy(await manager.find(IpAllocationEntity, { where: { portId: In(ids) }, order: { ipAddress: 'ASC' } }), (ip) => ip.portId);
   const groups = groupBy(await manager.find(PortSecurityGroupEntity, { where: { portId: In(ids) } }), (link) => link.portId);
   const agents = isAdmin ? await manager.find(AgentEntity) : [];
+  const networks = new Map(isAdmin ? (await manager.findBy(NetworkEntity, { id: In([...new Set(ports.map((port) => port.networkId))]) })).map((network) => [network.id, network]) : []);
   return ports.map((port) =>
-    portView(port, { addresses: addresses.get(port.id) ?? [], securityGroupIds: (groups.get(port.id) ?? []).map((link) => link.securityGroupId), agents }, isAdmin),
+    portView(
+      port,
+      { addresses: addresses.get(port.id) ?? [], securityGroupIds: (groups.get(port.id) ?? []).map((link) => link.securityGroupId), agents, network: networks.get(port.networkId) },
+      isAdmin,
+    ),
   );
 }
 

@@ -1,4 +1,4 @@
-import { type AgentEntity, type IpAllocationEntity, type PortEntity } from '@overcast/network/data-access';
+import { type AgentEntity, type IpAllocationEntity, type NetworkEntity, type PortEntity } from '@overcast/network/data-access';
 import { standardView } from '../common/standard-view';
 
 export const PORT_SORT_KEYS = ['id', 'name', 'network_id', 'mac_address', 'status', 'admin_state_up', 'device_id', 'device_owner', 'project_id', 'tenant_id', 'created_at', 'updated_at', 'binding:host_id'];
@@ -8,15 +8,30 @@ export interface PortDetails {
   addresses: IpAllocationEntity[];
   securityGroupIds: string[];
   agents: AgentEntity[];
+  /** The port's network, for an admin's view: its segment decides whether the host can bind it. */
+  network?: NetworkEntity;
+}
+
+/** Whether the host's agent reported it can wire the network's segment (its type, and its physnet). */
+function canWire(agent: AgentEntity, network: NetworkEntity | undefined): boolean {
+  const types = agent.configurations['network_types'];
+  const physnets = agent.configurations['physical_networks'];
+  if (!network || !Array.isArray(types) || !types.includes(network.networkType)) {
+    return false;
+  }
+  return network.physicalNetwork === null || (Array.isArray(physnets) && physnets.includes(network.physicalNetwork));
 }
 
 /** How the host's agent wires the port, as Nova reads it to plug the instance (Neutron's vif_type/vif_details). */
-function binding(port: PortEntity, agents: AgentEntity[]): { vifType: string; vifDetails: Record<string, unknown> } {
+function binding(port: PortEntity, agents: AgentEntity[], network: NetworkEntity | undefined): { vifType: string; vifDetails: Record<string, unknown> } {
   if (port.bindingHostId === '') {
     return { vifType: 'unbound', vifDetails: {} };
   }
   const agent = agents.find((candidate) => candidate.host === port.bindingHostId);
-  switch (agent?.configurations['driver']) {
+  if (!agent || !canWire(agent, network)) {
+    return { vifType: 'binding_failed', vifDetails: {} };
+  }
+  switch (agent.configurations['driver']) {
     case 'linuxbridge':
       return { vifType: 'bridge', vifDetails: { port_filter: true, connectivity: 'l2', bridge_name: `brq${port.networkId.slice(0, 11)}` } };
     case 'ovs':
@@ -52,6 +67,6 @@ export function portView(port: PortEntity, details: PortDetails, isAdmin: boolea
   if (!isAdmin) {
     return view;
   }
-  const { vifType, vifDetails } = binding(port, details.agents);
+  const { vifType, vifDetails } = binding(port, details.agents, details.network);
   return { ...view, 'binding:host_id': port.bindingHostId, 'binding:profile': port.bindingProfile, 'binding:vif_type': vifType, 'binding:vif_details': vifDetails };
 }

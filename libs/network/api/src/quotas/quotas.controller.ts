@@ -2,10 +2,10 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Put } from '@nestjs/com
 import { type AuthContext, CurrentAuth, PolicyService } from '@overcast/shared/auth';
 import { z } from 'zod';
 import { Caller } from '../common/caller';
-import { resourceBody } from '../common/request-body';
+import { integerInput, resourceBody } from '../common/request-body';
 import { DEFAULT_QUOTAS, QUOTA_RESOURCES, QuotasService } from './quotas.service';
 
-const limit = z.union([z.number().int().min(-1), z.string().regex(/^-?\d+$/).transform(Number)]).refine((value) => value >= -1, { message: "'limit' must be -1 or greater" });
+const limit = integerInput().refine((value) => value >= -1, { message: "'limit' must be -1 or greater" });
 const quotaUpdate = z.object(Object.fromEntries(QUOTA_RESOURCES.map((resource) => [resource, limit.optional()])) as Record<(typeof QUOTA_RESOURCES)[number], z.ZodOptional<typeof limit>>);
 
 /** `/v2.0/quotas`: per-project limits (the admin sets them; a project reads its own). */

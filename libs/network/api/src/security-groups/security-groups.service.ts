@@ -9,7 +9,7 @@ import { isUuid, visibleSecurityGroup } from '../common/access';
 import { type Caller } from '../common/caller';
 import { ChangeFeed } from '../common/changes';
 import { listPage, type ListPage } from '../common/neutron-list';
-import { resourceBody } from '../common/request-body';
+import { integerInput, resourceBody } from '../common/request-body';
 import { newStandardAttributes, touch } from '../common/standard-view';
 import { type NetworkSettings } from '../network.config';
 import { NETWORK_SETTINGS } from '../network.tokens';
@@ -25,7 +25,7 @@ const createGroup = z.object({
   project_id: z.string().max(255).optional(),
 });
 const updateGroup = z.object({ name: z.string().max(255).optional(), description: z.string().max(255).optional(), stateful: z.boolean().optional() });
-const port = z.union([z.number().int(), z.string().regex(/^-?\d+$/).transform(Number)]).nullable().optional();
+const port = integerInput().nullable().optional();
 const createRule = z.object({
   security_group_id: z.string(),
   direction: z.enum(['ingress', 'egress'], { message: "'direction' must be one of ['ingress', 'egress']" }),
