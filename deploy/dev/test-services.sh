@@ -20,6 +20,8 @@ packages=(
   # The network agents' data plane: bridges, VXLAN and namespaces (iproute2), Open vSwitch (its
   # tests start their own daemons), DHCP, NAT and filtering, and the instances' DHCP client and ping
   iproute2 openvswitch-switch dnsmasq-base iptables ipset conntrack ethtool busybox-static
+  # IPv6: the routers' advertisements, and the instances' DHCPv6 client (busybox has none)
+  radvd isc-dhcp-client
 )
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

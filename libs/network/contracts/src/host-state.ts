@@ -32,6 +32,10 @@ export interface SubnetSpec {
   enableDhcp: boolean;
   dnsNameservers: string[];
   hostRoutes: { destination: string; nexthop: string }[];
+  /** IPv6: what the router's advertisements say (absent: the router sends none for this subnet). */
+  ipv6RaMode?: 'slaac' | 'dhcpv6-stateful' | 'dhcpv6-stateless';
+  /** IPv6: how instances get their address (and, when DHCPv6, the DHCP server serves the subnet). */
+  ipv6AddressMode?: 'slaac' | 'dhcpv6-stateful' | 'dhcpv6-stateless';
 }
 
 /** The device a port is plugged into on its host. */

@@ -9,7 +9,7 @@ export interface HostWiringSettings {
   tunnelInterface?: string;
   /** physnet name → interface for flat (and VLAN) networks, e.g. `{ physnet1: 'eth1' }`. */
   physicalInterfaces: Record<string, string>;
-  /** Where dnsmasq's host, lease and pid files live. */
+  /** Where dnsmasq's and radvd's config, lease and pid files live; dnsmasq's unprivileged user must be able to traverse it. */
   stateDirectory: string;
   /**
    * The network namespace that plays this host's root namespace; unset in production. Tests run

@@ -3,7 +3,6 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { IpAllocationEntity, NetworkEntity, PortEntity, SubnetEntity } from '@overcast/network/data-access';
 import { DataSource } from 'typeorm';
 import { AgentsService } from '../agents/agents.service';
-import { isAutoAddressSubnet } from './ipam';
 import { allocateAddresses, insertPort, removePort } from './port-writer';
 
 /**
@@ -37,7 +36,8 @@ export class DhcpPorts {
       if (!network) {
         return false;
       }
-      const subnets = (await manager.findBy(SubnetEntity, { networkId, enableDhcp: true })).filter((subnet) => !isAutoAddressSubnet(subnet));
+      // SLAAC alone needs no DHCP server; DHCPv6-stateless does (for its options), as IPv4 and stateful do.
+      const subnets = (await manager.findBy(SubnetEntity, { networkId, enableDhcp: true })).filter((subnet) => subnet.ipv6AddressMode !== 'slaac');
       let port = await manager.findOneBy(PortEntity, { networkId, deviceOwner: 'network:dhcp' });
       if (subnets.length === 0 || host === undefined) {
         if (port) {

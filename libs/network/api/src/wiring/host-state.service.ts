@@ -145,6 +145,9 @@ export class HostStateService {
       enableDhcp: subnet.enableDhcp,
       dnsNameservers: subnet.dnsNameservers,
       hostRoutes: subnet.hostRoutes,
+      // The API admits only Neutron's three modes (or none) into these columns.
+      ...(subnet.ipv6RaMode !== null ? { ipv6RaMode: subnet.ipv6RaMode as NonNullable<SubnetSpec['ipv6RaMode']> } : {}),
+      ...(subnet.ipv6AddressMode !== null ? { ipv6AddressMode: subnet.ipv6AddressMode as NonNullable<SubnetSpec['ipv6AddressMode']> } : {}),
     };
   }
 

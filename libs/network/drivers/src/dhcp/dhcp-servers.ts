@@ -1,6 +1,5 @@
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Logger } from '@nestjs/common';
 import { type DhcpSpec } from '@overcast/network/contracts';
 import { fixedIpCidrs, syncAddresses } from '../host/addresses';
 import { type HostCommands } from '../host/host-commands';
@@ -8,19 +7,18 @@ import { deviceName } from '../host/links';
 import { type LegOutcome, removeNamespaceWithLegs, unplugOtherLegs } from '../host/namespace-legs';
 import { type NamespacePlugger } from '../host/namespace-plugger';
 import { ensureNamespace, listNamespaces } from '../host/namespaces';
-import { readPidFile, runningCommandLine, signalProcess, stopProcess } from '../host/processes';
-import { dnsmasqArguments, type DnsmasqFiles, dnsmasqFiles, renderHostsFile, renderOptsFile, servedSubnets } from './dnsmasq-config';
+import { runDaemon, stopDaemon } from '../host/processes';
+import { dnsmasqArguments, dnsmasqFiles, renderHostsFile, renderOptsFile, servedSubnets } from './dnsmasq-config';
 
 const LEG_PREFIXES = ['ns-'];
 
 /**
  * The DHCP servers of a host, after Neutron's DHCP agent: per network a namespace
  * `qdhcp-<network id>` with a leg on the network (plugged by the L2 driver's NamespacePlugger) and
- * one dnsmasq in it that hands each port its fixed address.
+ * one dnsmasq in it that hands each port its fixed address (DHCP, DHCPv6-stateful) or options
+ * only (DHCPv6-stateless).
  */
 export class DhcpServers {
-  private readonly logger = new Logger(DhcpServers.name);
-
   constructor(
     private readonly commands: HostCommands,
     private readonly plugger: NamespacePlugger,
@@ -34,7 +32,7 @@ export class DhcpServers {
     const outcomes: LegOutcome[] = [];
     for (const spec of specs) {
       if (!servable.includes(spec)) {
-        outcomes.push({ portId: spec.port.id, failure: `network ${spec.network.networkId} has no IPv4 subnet with DHCP enabled (IPv6 DHCP is not served)` });
+        outcomes.push({ portId: spec.port.id, failure: `network ${spec.network.networkId} has no subnet to serve: DHCP is off, or IPv6 addresses come by SLAAC alone` });
         continue;
       }
       try {
@@ -62,6 +60,8 @@ export class DhcpServers {
     await this.plugger.plug({ portId: spec.port.id, network: spec.network, namespace, deviceName: leg, macAddress: spec.port.macAddress });
     // A DHCP port replaced by another leaves its leg behind.
     await unplugOtherLegs(this.commands, this.plugger, namespace, LEG_PREFIXES, new Set([leg]));
+    // The server's addresses are its fixed IPs: it takes none, and no default route, from the router's advertisements.
+    await this.commands.runIn(namespace, 'sysctl', ['-q', '-w', `net.ipv6.conf.${leg}.accept_ra=0`]);
     await syncAddresses(this.commands, namespace, leg, fixedIpCidrs(spec.port, spec.subnets));
     await this.runDnsmasq(spec, namespace, leg);
   }
@@ -71,23 +71,15 @@ export class DhcpServers {
     const files = dnsmasqFiles(this.stateDirectory, spec.network.networkId);
     // dnsmasq drops to an unprivileged user and reads the files again on SIGHUP as that user.
     await mkdir(files.directory, { recursive: true, mode: 0o755 });
-    const hostsChanged = await writeIfChanged(files.hostsFile, renderHostsFile(spec));
-    const optsChanged = await writeIfChanged(files.optsFile, renderOptsFile(spec));
-    const args = dnsmasqArguments(spec, leg, files);
-    const running = await runningDnsmasq(files);
-    if (running !== undefined && sameArguments(running.args, args)) {
-      if (hostsChanged || optsChanged) {
-        signalProcess(running.pid, 'SIGHUP');
-      }
-      return;
-    }
-    if (running !== undefined) {
-      await stopProcess(running.pid);
-    }
-    for (const subnet of spec.subnets.filter((candidate) => candidate.enableDhcp && candidate.ipVersion === 6)) {
-      this.logger.warn(`not serving DHCPv6 for subnet ${subnet.id} of network ${spec.network.networkId}: only IPv4 DHCP is served`);
-    }
-    await this.commands.runIn(namespace, 'dnsmasq', args);
+    await runDaemon(this.commands, namespace, {
+      command: 'dnsmasq',
+      args: dnsmasqArguments(spec, leg, files),
+      pidFile: files.pidFile,
+      files: [
+        { path: files.hostsFile, content: renderHostsFile(spec) },
+        { path: files.optsFile, content: renderOptsFile(spec) },
+      ],
+    });
   }
 
   /** Stops and removes every server of ours but those of `keep`: found by namespace name and by state directory. */
@@ -100,36 +92,11 @@ export class DhcpServers {
         continue;
       }
       const files = dnsmasqFiles(this.stateDirectory, networkId);
-      const running = await runningDnsmasq(files);
-      if (running !== undefined) {
-        await stopProcess(running.pid);
+      await stopDaemon(files.pidFile);
+      if (fromNamespaces.includes(networkId)) {
+        await removeNamespaceWithLegs(this.commands, this.plugger, this.namespaceOf(networkId), LEG_PREFIXES);
       }
-      await removeNamespaceWithLegs(this.commands, this.plugger, this.namespaceOf(networkId), LEG_PREFIXES);
       await rm(files.directory, { recursive: true, force: true });
     }
   }
-}
-
-/** The dnsmasq serving these files, if it runs (the PID checked against its command line, as PIDs are reused). */
-async function runningDnsmasq(files: DnsmasqFiles): Promise<{ pid: number; args: string[] } | undefined> {
-  const pid = await readPidFile(files.pidFile);
-  const commandLine = pid === undefined ? undefined : await runningCommandLine(pid);
-  if (pid === undefined || commandLine === undefined || !commandLine.includes(`--pid-file=${files.pidFile}`)) {
-    return undefined;
-  }
-  return { pid, args: commandLine.slice(1) };
-}
-
-function sameArguments(running: readonly string[], wanted: readonly string[]): boolean {
-  return running.length === wanted.length && running.every((arg, index) => arg === wanted[index]);
-}
-
-/** Writes `content` unless the file holds it already; says whether it wrote. */
-async function writeIfChanged(path: string, content: string): Promise<boolean> {
-  const current = await readFile(path, 'utf8').catch(() => undefined);
-  if (current === content) {
-    return false;
-  }
-  await writeFile(path, content, { mode: 0o644 });
-  return true;
 }

@@ -112,6 +112,18 @@ describe('the filter table', () => {
     expect(table.some((line) => line.includes('10.0.0.5'))).toBe(false);
   });
 
+  it('lets router adverts and DHCPv6 answers into an IPv6 port before its rules and the default drop', () => {
+    const { ingress: chain } = portChains(filtered.id);
+    const rules = lines(renderFilterTable({ ports: [filtered], groups, version: 6, existingChains: [] })).filter((line) => line.startsWith(`-A ${chain}`));
+    const position = (rule: string) => rules.indexOf(`-A ${chain} ${rule}`);
+    const invalidDrop = position('-m conntrack --ctstate INVALID -j DROP');
+    for (const answer of ['-p ipv6-icmp -m icmp6 --icmpv6-type 134 -j RETURN', '-p udp -m udp --sport 547 --dport 546 -j RETURN']) {
+      expect(position(answer)).toBeGreaterThan(0);
+      expect(position(answer)).toBeLessThan(invalidDrop);
+    }
+    expect(rules.at(-1)).toBe(`-A ${chain} -j oclb-sg-fallback`);
+  });
+
   it('declares every chain it fills and deletes the chains of ours no longer wanted, in the same transaction', () => {
     const stale = portChains('99999999-gone').ingress;
     const table = lines(renderFilterTable({ ports: [filtered], groups, version: 4, existingChains: ['oclb-FORWARD', stale] }));

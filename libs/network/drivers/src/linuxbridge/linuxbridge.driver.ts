@@ -57,7 +57,7 @@ export class LinuxBridgeDriver extends L2Driver {
     const plugger = new LinuxBridgePlugger(this.commands);
     this.firewall = new IptablesFirewall(this.commands);
     this.dhcp = new DhcpServers(this.commands, plugger, settings.stateDirectory);
-    this.routers = new Routers(this.commands, plugger);
+    this.routers = new Routers(this.commands, plugger, settings.stateDirectory);
   }
 
   protected async prepareHost(): Promise<L2Capabilities> {

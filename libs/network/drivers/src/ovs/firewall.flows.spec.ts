@@ -73,6 +73,15 @@ describe('firewall flows', () => {
     it('lets DHCP requests out before the port has an address, and never lets it answer as a DHCP server', () => {
       expect(flows).toContain('table=10,priority=95,reg5=7,udp,dl_src=fa:16:3e:00:00:01,tp_src=68,tp_dst=67,actions=goto_table:20');
       expect(flows).toContain('table=10,priority=90,reg5=7,udp,tp_src=67,actions=drop');
+      expect(flows).toContain('table=10,priority=95,reg5=7,udp6,dl_src=fa:16:3e:00:00:01,tp_src=546,tp_dst=547,actions=goto_table:20');
+      expect(flows).toContain('table=10,priority=90,reg5=7,udp6,tp_src=547,actions=drop');
+    });
+
+    it('takes router advertisements and DHCPv6 answers from anyone, and never lets the port advertise itself as a router', () => {
+      expect(flows).toContain('table=30,priority=95,reg5=7,icmp6,icmpv6_type=134,actions=output:7');
+      expect(flows).toContain('table=30,priority=95,reg5=7,udp6,tp_src=547,tp_dst=546,actions=output:7');
+      // Above the flows that let the port's own addresses out (priority 80 and 70).
+      expect(flows).toContain('table=10,priority=90,reg5=7,icmp6,icmpv6_type=134,actions=drop');
     });
 
     it('commits what a rule admits, and delivers ingress straight to the port', () => {

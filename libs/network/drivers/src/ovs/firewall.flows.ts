@@ -98,11 +98,13 @@ function egressFlows(ofport: number, firewall: PortFirewall): string[] {
           flow(IntTable.egress, 70, [port, 'ipv6', `dl_src=${macAddress}`, `ipv6_src=${ipAddress}`], [TO_CONNTRACK(IntTable.egressState)]),
         ];
   return [
-    // DHCP requests go out before the port has an address; a port never answers as a DHCP server.
+    // DHCP requests go out before the port has an address; a port never answers as a DHCP server,
+    // nor advertises itself as a router (every port takes router advertisements: only routers may send them).
     flow(IntTable.egress, 95, [port, 'udp', mac, 'tp_src=68', 'tp_dst=67'], forward),
     flow(IntTable.egress, 95, [port, 'udp6', mac, 'tp_src=546', 'tp_dst=547'], forward),
     flow(IntTable.egress, 90, [port, 'udp', 'tp_src=67'], DROP),
     flow(IntTable.egress, 90, [port, 'udp6', 'tp_src=547'], DROP),
+    flow(IntTable.egress, 90, [port, 'icmp6', `icmpv6_type=${ICMPV6_ROUTER_ADVERTISEMENT}`], DROP),
     ...[ICMPV6_ROUTER_SOLICITATION, ICMPV6_NEIGHBOR_SOLICITATION].map((type) => flow(IntTable.egress, 80, [port, 'icmp6', `icmpv6_type=${type}`, mac], forward)),
     ...firewall.sources.flatMap(fromSource),
   ];

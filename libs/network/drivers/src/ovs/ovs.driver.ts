@@ -76,7 +76,7 @@ export class OvsDriver extends L2Driver {
     this.devices = new PortDevices(this.host);
     const plugger = new OvsNamespacePlugger(this.host, this.ovs, this.settings.integrationBridge, (networkId) => this.localVlanOf(networkId));
     this.dhcp = new DhcpServers(this.host, plugger, settings.stateDirectory);
-    this.routers = new Routers(this.host, plugger);
+    this.routers = new Routers(this.host, plugger, settings.stateDirectory);
   }
 
   protected async prepareHost(): Promise<L2Capabilities> {
