@@ -1,7 +1,8 @@
-import { Daemon, waitUntil } from '@overcast/shared/testing';
-import { mkdir } from 'node:fs/promises';
+import { createTempDir, Daemon, type NetnsLab, type SimulatedHost, waitUntil } from '@overcast/shared/testing';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HostCommands } from '../host/host-commands';
+import { type OvsSettings } from './ovs-settings';
 
 /** ovsdb-server and ovs-vswitchd start in about 0.2 s here (drivers.md §2); this is the patience. */
 const START_TIMEOUT_MS = 20_000;
@@ -68,4 +69,48 @@ export async function startOvs(namespace: string, directory: string): Promise<Ov
     appctl,
     stop,
   };
+}
+
+/** A simulated host of the lab with its own Open vSwitch, and the driver settings for it. */
+export interface OvsTestHost {
+  host: SimulatedHost;
+  ovs: OvsInstance;
+  settings: OvsSettings;
+}
+
+/** The operator's bridge for the underlay, which then holds the tunnel IP. */
+export const UNDERLAY_BRIDGE = 'br-ul';
+
+/**
+ * Adds a host to the lab and does what its operator does for the ovs driver: starts Open vSwitch
+ * and, for VXLAN in the userspace datapath, makes the underlay interface a port of an OVS bridge
+ * and moves the tunnel IP onto that bridge.
+ */
+export async function startOvsHost(lab: NetnsLab, name: string): Promise<OvsTestHost> {
+  const host = await lab.addHost(name);
+  // Outside the lab's directory: the lab counts every process naming it as a leftover dnsmasq.
+  const files = await createTempDir(`overcast-ovs-${name}`);
+  const ovs = await startOvs(host.namespace, files.path).catch(async (error: unknown) => {
+    await files.remove();
+    throw error;
+  });
+  const testHost = { host, ovs, settings: { ...host.settings, tunnelInterface: UNDERLAY_BRIDGE, ovsdbSocket: ovs.ovsdbSocket } };
+  const commands = new HostCommands(host.namespace);
+  const underlay = host.settings.tunnelInterface;
+  try {
+    await ovs.vsctl('add-br', UNDERLAY_BRIDGE, '--', 'set', 'Bridge', UNDERLAY_BRIDGE, 'datapath_type=netdev', '--', 'add-port', UNDERLAY_BRIDGE, underlay);
+    await commands.run('ip', ['address', 'delete', `${host.tunnelIp}/24`, 'dev', underlay]);
+    await commands.run('ip', ['address', 'add', `${host.tunnelIp}/24`, 'dev', UNDERLAY_BRIDGE]);
+    await commands.run('ip', ['link', 'set', UNDERLAY_BRIDGE, 'up']);
+  } catch (error) {
+    await stopOvsHost(testHost);
+    throw error;
+  }
+  return testHost;
+}
+
+/** Stops the host's Open vSwitch and removes its files; the lab takes the rest. */
+export async function stopOvsHost({ ovs }: OvsTestHost): Promise<void> {
+  await ovs.stop();
+  await rm(ovs.directory, { recursive: true, force: true });
 }

@@ -6,6 +6,7 @@ import {
   type NetworkSegment,
   type PortSpec,
   type SecurityGroupRuleSpec,
+  type SecurityGroupSpec,
   type SubnetSpec,
 } from '@overcast/network/contracts';
 
@@ -46,6 +47,21 @@ export function portOn(subnet: SubnetSpec, ipAddress: string, options: Partial<P
 
 export function rule(direction: SecurityGroupRuleSpec['direction'], extra: Partial<SecurityGroupRuleSpec> = {}): SecurityGroupRuleSpec {
   return { id: randomUUID(), direction, ethertype: 'IPv4', ...extra };
+}
+
+/** Neutron's default group: all egress, and ingress from the group's own members (IPv4 and IPv6). */
+export function defaultGroup(memberIps: string[] = []): SecurityGroupSpec {
+  const id = randomUUID();
+  return {
+    id,
+    rules: [rule('egress'), rule('ingress', { remoteGroupId: id }), rule('egress', { ethertype: 'IPv6' }), rule('ingress', { ethertype: 'IPv6', remoteGroupId: id })],
+    memberIps,
+  };
+}
+
+/** The options that put a port behind its security groups. */
+export function securedBy(...groups: SecurityGroupSpec[]): Partial<PortSpec> {
+  return { portSecurityEnabled: true, securityGroupIds: groups.map(({ id }) => id) };
 }
 
 export function hostState(host: string, parts: Partial<HostState>): HostState {
