@@ -24,6 +24,14 @@ const ms = (value: number) => `${value.toFixed(1)} ms`;
 
 async function main(): Promise<void> {
   const lab = await NetnsLab.create();
+  try {
+    await measure(lab);
+  } finally {
+    await lab.close();
+  }
+}
+
+async function measure(lab: NetnsLab): Promise<void> {
   const host = await lab.addHost('bench');
   const aio = await startAllInOne(ADMIN_PASSWORD, {
     OVERCAST_HOST: host.name,
@@ -91,7 +99,6 @@ async function main(): Promise<void> {
     console.log(`| binding → ACTIVE, Linux bridge agent (${BINDINGS} ports, ${listed} on the network) | p50 ${ms(percentile(bindLatencies, 0.5))}, p99 ${ms(percentile(bindLatencies, 0.99))} |`);
   } finally {
     await aio.close();
-    await lab.close();
   }
 }
 

@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query, Req, type Type } from '@nestjs/common';
 import { type AuthContext, CurrentAuth, PolicyService } from '@overcast/shared/auth';
+import { badRequest } from '@overcast/shared/core';
 import { type Request } from 'express';
 import { Caller } from './caller';
 import { listBody, type ListPage, selectFields, type View } from './neutron-list';
@@ -40,10 +41,31 @@ export function resourceController(options: { path: string; collection: string; 
       return { [member]: selectFields(await this.service.show(new Caller(auth, this.policy), id), query) };
     }
 
+    /** One resource (`{"network": {…}}`), or several at once (`{"networks": [{…}, …]}`), all or none. */
     @Post()
     @HttpCode(201)
     async create(@CurrentAuth() auth: AuthContext, @Body() body: unknown) {
-      return { [member]: await this.service.create(new Caller(auth, this.policy), body) };
+      const caller = new Caller(auth, this.policy);
+      const bulk = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[collection] : undefined;
+      if (bulk === undefined) {
+        return { [member]: await this.service.create(caller, body) };
+      }
+      if (!Array.isArray(bulk) || bulk.length === 0) {
+        throw badRequest(`Invalid input for operation: '${collection}' must be a non-empty list.`, 'InvalidInput');
+      }
+      const created: View[] = [];
+      try {
+        for (const item of bulk) {
+          created.push(await this.service.create(caller, { [member]: item }));
+        }
+      } catch (error) {
+        // Neutron's bulk create is all or nothing: what was made goes again.
+        for (const view of created.reverse()) {
+          await this.service.delete(caller, String(view['id']));
+        }
+        throw error;
+      }
+      return { [collection]: created };
     }
 
     @Put(':id')

@@ -20,9 +20,10 @@ import { insertPort, removePort } from '../ports/port-writer';
 import { QuotasService } from '../quotas/quotas.service';
 import { ROUTER_SORT_KEYS, routerView } from './router-view';
 
+/** `{}` (or no network_id) clears the gateway, as in Neutron. */
 const gatewayInfo = z
   .object({
-    network_id: z.string(),
+    network_id: z.string().optional(),
     enable_snat: z.boolean().optional(),
     external_fixed_ips: z.array(z.object({ subnet_id: z.string().optional(), ip_address: z.string().optional() }).strict()).optional(),
   })
@@ -77,8 +78,9 @@ export class RoutersService {
         availabilityZoneHints: input.availability_zone_hints ?? [],
       });
       await manager.insert(RouterEntity, router);
-      if (input.external_gateway_info) {
-        await this.setGateway(manager, caller, router, input.external_gateway_info);
+      const gatewayNetworkId = input.external_gateway_info?.network_id;
+      if (gatewayNetworkId) {
+        await this.setGateway(manager, caller, router, { ...input.external_gateway_info, network_id: gatewayNetworkId });
       }
       return onlyView(await this.views(manager, [router]));
     });
@@ -92,9 +94,10 @@ export class RoutersService {
       const router = await visibleRouter(manager, caller, id, { lock: true });
       caller.enforce('write', router.projectId);
       if (input.external_gateway_info !== undefined) {
-        await this.clearGateway(manager, router, input.external_gateway_info?.network_id);
-        if (input.external_gateway_info) {
-          await this.setGateway(manager, caller, router, input.external_gateway_info);
+        const networkId = input.external_gateway_info?.network_id;
+        await this.clearGateway(manager, router, networkId);
+        if (networkId) {
+          await this.setGateway(manager, caller, router, { ...input.external_gateway_info, network_id: networkId });
         }
       }
       if (input.routes !== undefined) {
@@ -243,7 +246,7 @@ export class RoutersService {
   }
 
   /** Plugs the router into an external network: a gateway port with an address on it (those asked for, by an admin). */
-  private async setGateway(manager: EntityManager, caller: Caller, router: RouterEntity, info: z.infer<typeof gatewayInfo>): Promise<void> {
+  private async setGateway(manager: EntityManager, caller: Caller, router: RouterEntity, info: z.infer<typeof gatewayInfo> & { network_id: string }): Promise<void> {
     const network: NetworkEntity = await visibleNetwork(manager, caller, info.network_id);
     if (!network.external) {
       throw badRouterRequest(`Network ${network.id} is not an external network`);

@@ -43,7 +43,8 @@ export function checkRule(rule: RuleRequest): RuleRequest {
         throw badRequest(`Invalid value for port ${value}.`, 'SecurityGroupInvalidPortValue');
       }
     }
-    if (min !== null && max !== null && min > max) {
+    // A range needs both ends (Neutron refuses a maximum without a minimum).
+    if ((min === null && max !== null) || (min !== null && max !== null && min > max)) {
       throw badRequest('For TCP/UDP protocols, port_range_min must be <= port_range_max', 'SecurityGroupInvalidPortRange');
     }
   } else if (protocol !== null && ICMP.has(protocol)) {
