@@ -28,6 +28,7 @@ const EXTENSIONS: [alias: string, name: string, description: string][] = [
   ['standard-attr-revisions', 'Resource revision numbers', 'This extension will display the revision number of neutron resources.'],
   ['standard-attr-timestamp', 'Resource timestamps', 'Adds created_at and updated_at fields to all Neutron resources that have Neutron standard attributes.'],
   ['stateful-security-group', 'Stateful security group', 'Indicates if the security group is stateful or not'],
+  ['subnet_allocation', 'Subnet Allocation', 'Enables allocation of subnets from a subnet pool'],
 ];
 
 const view = ([alias, name, description]: (typeof EXTENSIONS)[number]) => ({ alias, name, description, updated: '2025-01-01T00:00:00-00:00', links: [] });

@@ -25,6 +25,7 @@ import { RouterInterfacesController } from './routers/router-interfaces.controll
 import { RoutersService } from './routers/routers.service';
 import { SecurityGroupRulesResource } from './security-groups/security-group-rules.resource';
 import { SecurityGroupsService } from './security-groups/security-groups.service';
+import { SubnetPoolsService } from './subnetpools/subnetpools.service';
 import { SubnetsService } from './subnets/subnets.service';
 import { VersionsController } from './versions.controller';
 import { AgentGateway } from './wiring/agent-gateway';
@@ -39,6 +40,7 @@ export interface NetworkModuleOptions {
 const RESOURCES = [
   resourceController({ path: 'networks', collection: 'networks', member: 'network', service: NetworksService }),
   resourceController({ path: 'subnets', collection: 'subnets', member: 'subnet', service: SubnetsService }),
+  resourceController({ path: 'subnetpools', collection: 'subnetpools', member: 'subnetpool', service: SubnetPoolsService }),
   resourceController({ path: 'ports', collection: 'ports', member: 'port', service: PortsService }),
   resourceController({ path: 'routers', collection: 'routers', member: 'router', service: RoutersService }),
   resourceController({ path: 'floatingips', collection: 'floatingips', member: 'floatingip', service: FloatingIpsService }),
@@ -68,6 +70,7 @@ export class NetworkModule {
         ChangeFeed,
         QuotasService,
         NetworksService,
+        SubnetPoolsService,
         SubnetsService,
         DhcpPorts,
         PortsService,

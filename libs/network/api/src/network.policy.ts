@@ -1,11 +1,12 @@
 /**
- * Neutron's default rules (secure RBAC), in oslo.policy syntax, with Overcast's cloud admin where
- * Neutron says `role:admin`. Who may *see* a resource (its project, or a shared or external network)
- * is the services' visibility rule, applied to every read; these rules decide what a caller may do.
+ * Neutron's default rules (secure RBAC), in oslo.policy syntax. Who may *see* a resource (its
+ * project, or a shared or external network) is the services' visibility rule, applied to every
+ * read; these rules decide what a caller may do.
  * Targets: `project_id`, the resource's project.
  */
 export const NETWORK_POLICY: Record<string, string> = {
-  context_is_admin: '(role:admin and is_admin_project:True) or (role:admin and system_scope:all)',
+  // Neutron's own default: the admin role on any project (as tempest's per-test admin projects have it).
+  context_is_admin: 'role:admin',
   project_member: 'role:member and project_id:%(project_id)s',
   admin_or_project_member: 'rule:context_is_admin or rule:project_member',
   project_reader: 'role:reader and project_id:%(project_id)s',

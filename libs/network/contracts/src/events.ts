@@ -3,7 +3,7 @@
  * every Overcast event is: `network.<resource>.<create|update|delete>`. Payload: the resource as
  * `GET /v2.0/<resources>/{id}` shows it to an admin. Version 1.0.
  */
-export const NETWORK_RESOURCES = ['network', 'subnet', 'port', 'router', 'floatingip', 'security_group', 'security_group_rule'] as const;
+export const NETWORK_RESOURCES = ['network', 'subnet', 'subnetpool', 'port', 'router', 'floatingip', 'security_group', 'security_group_rule'] as const;
 export type NetworkResource = (typeof NETWORK_RESOURCES)[number];
 export type NetworkAction = 'create' | 'update' | 'delete';
 

@@ -13,6 +13,7 @@ export const DEFAULT_QUOTAS = {
   floatingip: 50,
   security_group: 10,
   security_group_rule: 100,
+  subnetpool: -1,
 } as const;
 export type QuotaResource = keyof typeof DEFAULT_QUOTAS;
 export const QUOTA_RESOURCES = Object.keys(DEFAULT_QUOTAS) as QuotaResource[];
@@ -26,6 +27,7 @@ const USAGE: Record<QuotaResource, string> = {
   floatingip: 'SELECT count(*) FROM floatingips WHERE project_id = $1',
   security_group: 'SELECT count(*) FROM security_groups WHERE project_id = $1',
   security_group_rule: 'SELECT count(*) FROM security_group_rules WHERE project_id = $1',
+  subnetpool: 'SELECT count(*) FROM subnetpools WHERE project_id = $1',
 };
 
 @Injectable()

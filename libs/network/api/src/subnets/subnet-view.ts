@@ -17,7 +17,7 @@ export function subnetView(subnet: SubnetEntity) {
     host_routes: subnet.hostRoutes,
     ipv6_address_mode: subnet.ipv6AddressMode,
     ipv6_ra_mode: subnet.ipv6RaMode,
-    subnetpool_id: null,
+    subnetpool_id: subnet.subnetpoolId,
     service_types: [],
   };
 }

@@ -16,6 +16,7 @@ import { type NetworkSettings } from '../network.config';
 import { NETWORK_SETTINGS } from '../network.tokens';
 import { DhcpPorts } from '../ports/dhcp-ports';
 import { QuotasService } from '../quotas/quotas.service';
+import { prefixLengthInput, SubnetPoolsService } from '../subnetpools/subnetpools.service';
 import { checkPools, planSubnet } from './subnet-plan';
 import { SUBNET_SORT_KEYS, subnetView } from './subnet-view';
 
@@ -40,7 +41,8 @@ const createSubnet = z.object({
   project_id: z.string().max(255).optional(),
   ipv6_address_mode: ipv6Mode,
   ipv6_ra_mode: ipv6Mode,
-  subnetpool_id: z.null().optional(),
+  subnetpool_id: z.string().nullable().optional(),
+  prefixlen: prefixLengthInput().optional(),
 });
 const updateSubnet = z.object(changeable);
 
@@ -54,6 +56,7 @@ export class SubnetsService {
     private readonly quotas: QuotasService,
     private readonly changes: ChangeFeed,
     private readonly dhcpPorts: DhcpPorts,
+    private readonly subnetPools: SubnetPoolsService,
   ) {}
 
   async list(caller: Caller, query: Record<string, unknown>, url: string): Promise<ListPage> {
@@ -73,10 +76,6 @@ export class SubnetsService {
 
   async create(caller: Caller, body: unknown) {
     const input = resourceBody(body, 'subnet', createSubnet);
-    if (input.cidr === undefined) {
-      throw invalidOperation('a subnetpool must be specified in the absence of a cidr');
-    }
-    const cidrText = input.cidr;
     this.checkIpv6Modes(input.ip_version, input.ipv6_address_mode ?? null, input.ipv6_ra_mode ?? null);
     const id = randomUUID();
     const subnet = await this.dataSource.transaction(async (manager) => {
@@ -87,8 +86,10 @@ export class SubnetsService {
       }
       caller.enforce('write', projectId);
       await this.quotas.check(manager, projectId, 'subnet');
+      const subnetpoolId = input.subnetpool_id ?? null;
+      const cidr = await this.subnetPools.cidrFor(manager, caller, { subnetpoolId, ipVersion: input.ip_version, cidr: input.cidr, prefixlen: input.prefixlen, allocationPools: input.allocation_pools });
       const plan = planSubnet(
-        { ipVersion: input.ip_version, cidr: cidrText, gatewayIp: input.gateway_ip, allocationPools: input.allocation_pools, dnsNameservers: input.dns_nameservers, hostRoutes: input.host_routes },
+        { ipVersion: input.ip_version, cidr, gatewayIp: input.gateway_ip, allocationPools: input.allocation_pools, dnsNameservers: input.dns_nameservers, hostRoutes: input.host_routes },
         id,
       );
       const others = await manager.findBy(SubnetEntity, { networkId: network.id });
@@ -110,6 +111,7 @@ export class SubnetsService {
           hostRoutes: plan.hostRoutes,
           ipv6AddressMode: input.ipv6_address_mode ?? null,
           ipv6RaMode: input.ipv6_ra_mode ?? null,
+          subnetpoolId,
         }),
       );
     });

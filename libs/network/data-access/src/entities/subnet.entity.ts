@@ -24,4 +24,6 @@ export class SubnetEntity extends StandardAttributes {
   @Column('jsonb', { name: 'host_routes' }) hostRoutes!: HostRoute[];
   @Column('varchar', { length: 32, name: 'ipv6_address_mode', nullable: true }) ipv6AddressMode!: string | null;
   @Column('varchar', { length: 32, name: 'ipv6_ra_mode', nullable: true }) ipv6RaMode!: string | null;
+  /** The pool its CIDR was allocated from, if any. */
+  @Column('uuid', { name: 'subnetpool_id', nullable: true }) subnetpoolId!: string | null;
 }
