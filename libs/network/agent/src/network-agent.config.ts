@@ -26,6 +26,8 @@ export const networkAgentSettings = z.object({
   tunnelIp: setting.string().optional(),
   /** The interface holding tunnelIp (Linux bridge). */
   tunnelInterface: setting.string().optional(),
+  /** A multicast group for VXLAN flooding instead of unicast copies to each peer (Linux bridge; Neutron's `vxlan_group`). */
+  vxlanGroup: setting.string().optional(),
   /** physnet → interface, for flat (and VLAN) networks. */
   physicalInterfaces: mapping.default({}),
   /** Where dnsmasq's files live; default `<dataDir>/network-agent`. */

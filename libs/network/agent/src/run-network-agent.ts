@@ -24,6 +24,7 @@ export async function startNetworkAgent(common: CommonSettings, sources: ConfigS
     host: common.host,
     tunnelIp: settings.tunnelIp,
     tunnelInterface: settings.tunnelInterface,
+    vxlanGroup: settings.vxlanGroup,
     physicalInterfaces: settings.physicalInterfaces,
     stateDirectory: resolve(settings.stateDirectory ?? join(common.dataDir, 'network-agent')),
     hostNamespace: settings.hostNamespace,

@@ -5,8 +5,13 @@ export interface HostWiringSettings {
   host: string;
   /** The local VXLAN endpoint address; without it the host wires no VXLAN network. */
   tunnelIp?: string;
-  /** The interface that carries VXLAN traffic (the one holding `tunnelIp`). */
+  /** The interface that carries VXLAN traffic (the one holding `tunnelIp`); Linux bridge only. */
   tunnelInterface?: string;
+  /**
+   * A multicast group (e.g. 239.1.1.1) for VXLAN's broadcast and unknown traffic instead of unicast
+   * copies to each peer (Neutron's `vxlan_group`); Linux bridge only, where the underlay routes multicast.
+   */
+  vxlanGroup?: string;
   /** physnet name → interface for flat (and VLAN) networks, e.g. `{ physnet1: 'eth1' }`. */
   physicalInterfaces: Record<string, string>;
   /** Where dnsmasq's and radvd's config, lease and pid files live; dnsmasq's unprivileged user must be able to traverse it. */

@@ -4,7 +4,7 @@ import { deviceName, listLinks } from '../host/links';
 import { listNamespaces } from '../host/namespaces';
 import { describeL2DriverCompliance, type OwnedOnHost } from '../l2-driver.compliance';
 import { flatNetwork, hostCommands, hostState, portOn, subnetOf, vxlanNetwork } from '../testing/host-state-builders';
-import { fileTestbed, HOOK_TIMEOUT_MS, type L2Testbed, type L2TestHost } from '../testing/l2-testbed';
+import { addFixedAddresses, fileTestbed, HOOK_TIMEOUT_MS, type L2Testbed, type L2TestHost, reaches } from '../testing/l2-testbed';
 import { LinuxBridgeDriver } from './linuxbridge.driver';
 
 /**
@@ -84,5 +84,26 @@ describe('LinuxBridgeDriver on simulated hosts', () => {
     await bed.applyAll([[bed.h1, hostState('h1', { networks: [netA, netB], ports: [{ ...portA, adminStateUp: false }, portB], tunnelPeers: bed.peersOf(bed.h1, [601]) })]]);
     expect([await floodsTo(601), await floodsTo(602)]).toEqual([toH2, []]);
     expect((await linksOf(bed.h1)).find(({ name }) => name === deviceName('tap', portA.id))).toMatchObject({ up: false });
+  });
+
+  it('carries a VXLAN network on a multicast group when one is configured: no flood list, MACs learned', async () => {
+    const group = '239.1.1.1';
+    const net = vxlanNetwork(701);
+    const subnet = subnetOf(net, '10.71.0.0/24', null);
+    const a = await bed.instance('mca', [[subnet, '10.71.0.11']]);
+    const b = await bed.instance('mcb', [[subnet, '10.71.0.12']]);
+    // Two more hosts, each wired by a driver told to use the group: h1 and h2 keep their unicast state.
+    const hosts = [await bed.addHost('m1'), await bed.addHost('m2')];
+    for (const [{ host }, instance] of [[hosts[0], a], [hosts[1], b]] as const) {
+      const driver = new LinuxBridgeDriver({ ...host.settings, vxlanGroup: group });
+      await driver.start();
+      expect((await driver.apply(hostState(host.name, { networks: [net], ports: [instance.port] }))).failedPorts).toEqual([]);
+    }
+    await addFixedAddresses(a, b);
+    expect(await reaches(a.vm, '10.71.0.12')).toBe(true);
+    const entries = await hostCommands(hosts[0]?.host ?? bed.h1.host).run('bridge', ['fdb', 'show', 'dev', 'vxlan-701']);
+    expect(entries).toMatch(new RegExp(`^00:00:00:00:00:00 dst ${group.replace(/\./g, '\\.')} `, 'm'));
+    // What it learned: b's MAC behind m2's tunnel address.
+    expect(entries.toLowerCase()).toContain(`${b.port.macAddress} dst ${hosts[1]?.host.tunnelIp ?? ''}`);
   });
 });

@@ -11,8 +11,11 @@ export const vxlanName = (vni: number) => `vxlan-${vni}`;
 
 /** What connects a network's bridge to the other hosts. */
 export type Uplink =
-  /** Unicast VXLAN: the host's tunnel endpoint, and the peers that have the VNI (l2population-style flooding list). */
-  | { kind: 'vxlan'; device: string; vni: number; localIp: string; via: string; peers: string[] }
+  /**
+   * VXLAN from the host's tunnel endpoint: unicast copies to the peers that have the VNI
+   * (l2population-style flooding list), or, with a group, multicast and learning.
+   */
+  | { kind: 'vxlan'; device: string; vni: number; localIp: string; via: string; peers: string[]; group?: string }
   /** A flat network: the physical network's interface itself. */
   | { kind: 'physical'; device: string }
   | { kind: 'vlan'; device: string; parent: string; vlanId: number }
@@ -61,7 +64,8 @@ function planUplink(segment: NetworkSegment, settings: HostWiringSettings, peers
         throw new Error(`host ${settings.host} has no tunnel endpoint (tunnelIp and tunnelInterface) for VXLAN networks`);
       }
       const peerIps = peers.filter((peer) => peer.segmentationIds.includes(vni) && peer.ip !== settings.tunnelIp).map((peer) => peer.ip);
-      return { kind: 'vxlan', device: vxlanName(vni), vni, localIp: settings.tunnelIp, via: settings.tunnelInterface, peers: [...new Set(peerIps)] };
+      const tunnel = { kind: 'vxlan' as const, device: vxlanName(vni), vni, localIp: settings.tunnelIp, via: settings.tunnelInterface };
+      return settings.vxlanGroup === undefined ? { ...tunnel, peers: [...new Set(peerIps)] } : { ...tunnel, peers: [], group: settings.vxlanGroup };
     }
     case 'vlan': {
       if (vlanUnavailable !== undefined) {
@@ -156,14 +160,25 @@ export async function wireNetwork(commands: HostCommands, links: ReadonlyMap<str
     }
     case 'vxlan':
       await ensureVxlan(commands, links.get(uplink.device), uplink, bridge, mtu);
-      await syncFloodList(commands, uplink);
+      // With a group the kernel keeps the group's own flood entry; the list is for unicast.
+      if (uplink.group === undefined) {
+        await syncFloodList(commands, uplink);
+      }
       return;
   }
 }
 
 async function ensureVxlan(commands: HostCommands, current: Link | undefined, uplink: Extract<Uplink, { kind: 'vxlan' }>, bridge: string, mtu: number): Promise<void> {
   const data = current?.data ?? {};
-  const matches = current?.kind === 'vxlan' && data['id'] === uplink.vni && data['local'] === uplink.localIp && data['link'] === uplink.via && data['port'] === VXLAN_PORT && data['learning'] === false;
+  const multicast = uplink.group !== undefined;
+  const matches =
+    current?.kind === 'vxlan' &&
+    data['id'] === uplink.vni &&
+    data['local'] === uplink.localIp &&
+    data['link'] === uplink.via &&
+    data['port'] === VXLAN_PORT &&
+    data['learning'] === multicast &&
+    data['group'] === uplink.group;
   let existing = matches ? current : undefined;
   if (current !== undefined && !matches) {
     // Made with other settings (the tunnel address changed): made again.
@@ -172,7 +187,9 @@ async function ensureVxlan(commands: HostCommands, current: Link | undefined, up
   }
   if (existing === undefined) {
     const vni = String(uplink.vni);
-    await commands.run('ip', ['link', 'add', uplink.device, 'type', 'vxlan', 'id', vni, 'local', uplink.localIp, 'dev', uplink.via, 'dstport', String(VXLAN_PORT), 'nolearning']);
+    // Multicast learns where MACs live; unicast is told (the flood list), so it does not learn.
+    const delivery = multicast ? ['group', uplink.group ?? '', 'learning'] : ['nolearning'];
+    await commands.run('ip', ['link', 'add', uplink.device, 'type', 'vxlan', 'id', vni, 'local', uplink.localIp, 'dev', uplink.via, 'dstport', String(VXLAN_PORT), ...delivery]);
   }
   await attach(commands, uplink.device, existing, { bridge, mtu, up: true });
 }
