@@ -1,12 +1,8 @@
 import { createTestVhost, type Daemon, eventually, type LabNamespace, NetnsLab, type SimulatedHost, type TestVhost } from '@overcast/shared/testing';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { type AllInOne, cleanEnvironment, clientEnvironment, type CloudUser, startAllInOne, startOvercast } from './overcast-process';
+import { type Json, type NetworkCloud, startNetworkCloud } from './network-cloud';
+import { cleanEnvironment, startOvercast } from './overcast-process';
 
-const run = promisify(execFile);
 const ADMIN_PASSWORD = 'dataplane-e2e-admin';
-
-type Json = Record<string, unknown>;
 
 /**
  * The issue's workflow with the real openstack CLI, and then packets: two hosts (network
@@ -16,16 +12,13 @@ type Json = Record<string, unknown>;
 describe('network data plane: the CLI workflow with packets flowing (Linux bridge, two hosts)', () => {
   let lab: NetnsLab;
   let vhost: TestVhost;
-  let aio: AllInOne;
+  let cloud: NetworkCloud;
   let secondAgent: Daemon;
   let hostA: SimulatedHost;
   let hostB: SimulatedHost;
 
-  const admin: CloudUser = { name: 'admin', password: ADMIN_PASSWORD, project: 'admin' };
-  const alice: CloudUser = { name: 'alice', password: 'alice-secret', project: 'demo' };
-  const bob: CloudUser = { name: 'bob', password: 'bob-secret', project: 'other' };
-  const cli = async (args: string[], user: CloudUser = admin) => (await run('openstack', args, { env: clientEnvironment(aio, user) })).stdout;
-  const cliJson = async <T = Json>(args: string[], user: CloudUser = admin) => JSON.parse(await cli([...args, '-f', 'json'], user)) as T;
+  const cli = (args: string[], user?: NetworkCloud['admin']) => cloud.cli(args, user);
+  const cliJson = <T = Json>(args: string[], user?: NetworkCloud['admin']) => cloud.cliJson<T>(args, user);
   const agentEnvironment = (host: SimulatedHost) => ({
     OVERCAST_HOST: host.name,
     OVERCAST_TRANSPORT_URL: vhost.url,
@@ -60,38 +53,33 @@ describe('network data plane: the CLI workflow with packets flowing (Linux bridg
     hostA = await lab.addHost('ha');
     hostB = await lab.addHost('hb');
     vhost = await createTestVhost();
-    aio = await startAllInOne(ADMIN_PASSWORD, agentEnvironment(hostA));
-    secondAgent = startOvercast('agent-hb', ['agent', 'network'], { ...cleanEnvironment(), OVERCAST_DATA_DIR: aio.dataDir, ...agentEnvironment(hostB) });
+    cloud = await startNetworkCloud(ADMIN_PASSWORD, agentEnvironment(hostA));
+    secondAgent = startOvercast('agent-hb', ['agent', 'network'], { ...cleanEnvironment(), OVERCAST_DATA_DIR: cloud.aio.dataDir, ...agentEnvironment(hostB) });
     const alive = await eventually(
       async () => (await cliJson<{ Host: string; Alive: boolean }[]>(['network', 'agent', 'list'])).filter((agent) => agent.Alive).map((agent) => agent.Host).sort(),
       (hosts) => hosts.length === 2,
       30_000,
     );
     expect(alive).toEqual(['ha', 'hb']);
-    for (const user of [alice, bob]) {
-      await cli(['project', 'create', user.project]);
-      await cli(['user', 'create', '--project', user.project, '--password', user.password, user.name]);
-      await cli(['role', 'add', '--project', user.project, '--user', user.name, 'member']);
-    }
   }, 180_000);
 
   afterAll(async () => {
     await secondAgent?.stop();
-    await aio?.close();
+    await cloud?.aio.close();
     await vhost?.drop();
     await lab?.close();
   }, 60_000);
 
   it('gives instances their addresses by DHCP, connects them across hosts, NATs them out and in, and enforces security groups', async () => {
-    await cli(['network', 'create', 'net1'], alice);
-    await cli(['subnet', 'create', '--network', 'net1', '--subnet-range', '10.0.0.0/24', 'sub1'], alice);
+    await cli(['network', 'create', 'net1'], cloud.alice);
+    await cli(['subnet', 'create', '--network', 'net1', '--subnet-range', '10.0.0.0/24', 'sub1'], cloud.alice);
     await cli(['network', 'create', '--external', '--provider-network-type', 'flat', '--provider-physical-network', 'physnet1', 'public']);
     await cli(['subnet', 'create', '--network', 'public', '--subnet-range', lab.externalCidr, '--gateway', lab.externalGatewayIp, '--allocation-pool', lab.externalPool, '--no-dhcp', 'pub-sub']);
-    await cli(['router', 'create', 'r1'], alice);
-    await cli(['router', 'set', '--external-gateway', 'public', 'r1'], alice);
-    await cli(['router', 'add', 'subnet', 'r1', 'sub1'], alice);
-    await cli(['port', 'create', '--network', 'net1', 'p1'], alice);
-    await cli(['port', 'create', '--network', 'net1', 'p2'], alice);
+    await cli(['router', 'create', 'r1'], cloud.alice);
+    await cli(['router', 'set', '--external-gateway', 'public', 'r1'], cloud.alice);
+    await cli(['router', 'add', 'subnet', 'r1', 'sub1'], cloud.alice);
+    await cli(['port', 'create', '--network', 'net1', 'p1'], cloud.alice);
+    await cli(['port', 'create', '--network', 'net1', 'p2'], cloud.alice);
 
     // p1 on host A, p2 on host B: each instance gets exactly its port's address from the one DHCP server.
     const vmA = await lab.addInstance('vma');
@@ -105,18 +93,18 @@ describe('network data plane: the CLI workflow with packets flowing (Linux bridg
     expect(await pings(vmA, p2.fixed_ips[0]?.ip_address ?? '', true)).toBe(true);
 
     // Out through the router's SNAT: the external side sees only the router's gateway address.
-    const gateway = (await cliJson<{ external_gateway_info: { external_fixed_ips: { ip_address: string }[] } }>(['router', 'show', 'r1'], alice)).external_gateway_info;
+    const gateway = (await cliJson<{ external_gateway_info: { external_fixed_ips: { ip_address: string }[] } }>(['router', 'show', 'r1'], cloud.alice)).external_gateway_info;
     await lab.external.acceptPingsOnlyFrom([gateway.external_fixed_ips[0]?.ip_address ?? '']);
     expect(await pings(vmA, lab.externalGatewayIp, true)).toBe(true);
 
     // In through a floating IP, once a rule lets ICMP in; out again when the rule goes.
-    const fip = await cliJson(['floating', 'ip', 'create', 'public'], alice);
+    const fip = await cliJson(['floating', 'ip', 'create', 'public'], cloud.alice);
     const floatingIp = fip['floating_ip_address'] as string;
-    await cli(['floating', 'ip', 'set', '--port', 'p1', floatingIp], alice);
+    await cli(['floating', 'ip', 'set', '--port', 'p1', floatingIp], cloud.alice);
     expect(await pings(lab.external, floatingIp, false)).toBe(false);
-    const rule = await cliJson(['security', 'group', 'rule', 'create', '--protocol', 'icmp', 'default'], alice);
+    const rule = await cliJson(['security', 'group', 'rule', 'create', '--protocol', 'icmp', 'default'], cloud.alice);
     expect(await pings(lab.external, floatingIp, true)).toBe(true);
-    await cli(['security', 'group', 'rule', 'delete', rule['id'] as string], alice);
+    await cli(['security', 'group', 'rule', 'delete', rule['id'] as string], cloud.alice);
     expect(await pings(lab.external, floatingIp, false)).toBe(false);
 
     // The agents said what they can wire: a VLAN segment needs 802.1q, which these hosts lack.
@@ -126,9 +114,9 @@ describe('network data plane: the CLI workflow with packets flowing (Linux bridg
     expect(await cliJson(['port', 'show', 'on-vlan'])).toMatchObject({ binding_vif_type: 'binding_failed', status: 'DOWN' });
 
     // Another tenant, same CIDR, on host B: its instance gets its own address and reaches nothing of alice's.
-    await cli(['network', 'create', 'bobnet'], bob);
-    await cli(['subnet', 'create', '--network', 'bobnet', '--subnet-range', '10.0.0.0/24', 'bobsub'], bob);
-    await cli(['port', 'create', '--network', 'bobnet', 'p3'], bob);
+    await cli(['network', 'create', 'bobnet'], cloud.bob);
+    await cli(['subnet', 'create', '--network', 'bobnet', '--subnet-range', '10.0.0.0/24', 'bobsub'], cloud.bob);
+    await cli(['port', 'create', '--network', 'bobnet', 'p3'], cloud.bob);
     const vmC = await lab.addInstance('vmc');
     const p3 = await plug('p3', hostB, vmC);
     expect((await vmC.lease()).ip).toBe(p3.fixed_ips[0]?.ip_address);

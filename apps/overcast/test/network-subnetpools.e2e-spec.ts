@@ -1,67 +1,39 @@
-import { passwordAuthRequest } from '@overcast/shared/testing';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { type AllInOne, clientEnvironment, type CloudUser, startAllInOne } from './overcast-process';
+import { expectNeutronError, type Json, type NetworkCloud, startNetworkCloud } from './network-cloud';
 
-const run = promisify(execFile);
 const ADMIN_PASSWORD = 'subnetpools-e2e-admin';
 
-type Json = Record<string, unknown>;
-
 describe('subnet pools (Neutron subnet_allocation) with the openstack CLI', () => {
-  let aio: AllInOne;
+  let cloud: NetworkCloud;
   let aliceToken: string;
   let bobToken: string;
-
-  const admin: CloudUser = { name: 'admin', password: ADMIN_PASSWORD, project: 'admin' };
-  const alice: CloudUser = { name: 'alice', password: 'alice-secret', project: 'demo' };
-  const bob: CloudUser = { name: 'bob', password: 'bob-secret', project: 'other' };
-  const cli = async (args: string[], user: CloudUser = admin) => (await run('openstack', args, { env: clientEnvironment(aio, user) })).stdout;
-  const cliJson = async <T = Json>(args: string[], user: CloudUser = admin) => JSON.parse(await cli([...args, '-f', 'json'], user)) as T;
-  const tokenOf = async (user: CloudUser) => {
-    const response = await fetch(`${aio.urls.identity}/v3/auth/tokens?nocatalog`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(passwordAuthRequest(user.name, user.password, user.project)) });
-    return response.headers.get('x-subject-token') as string;
-  };
-  const api = async (method: string, path: string, token: string, body?: unknown) => {
-    const response = await fetch(`${aio.urls.network}${path}`, { method, headers: { 'X-Auth-Token': token, 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await response.text();
-    return { status: response.status, body: (text === '' ? {} : JSON.parse(text)) as Json };
-  };
-  const expectNeutronError = (answer: { status: number; body: Json }, status: number, type: string) => {
-    expect(answer.status).toBe(status);
-    expect(answer.body['NeutronError']).toEqual({ type, message: expect.any(String), detail: '' });
-  };
+  const cli = (args: string[], user?: NetworkCloud['admin']) => cloud.cli(args, user);
+  const cliJson = <T = Json>(args: string[], user?: NetworkCloud['admin']) => cloud.cliJson<T>(args, user);
+  const api = (method: string, path: string, token: string, body?: unknown) => cloud.api(method, path, token, body);
   const createNetwork = async (name: string, token = aliceToken) => (await api('POST', '/v2.0/networks', token, { network: { name } })).body['network'] as Json;
   const createPool = async (pool: Json, token = aliceToken) => (await api('POST', '/v2.0/subnetpools', token, { subnetpool: pool })).body['subnetpool'] as Json;
   const subnetFrom = (networkId: unknown, subnetpoolId: unknown, extra: Json = {}, token = aliceToken) =>
     api('POST', '/v2.0/subnets', token, { subnet: { network_id: networkId, subnetpool_id: subnetpoolId, ip_version: 4, ...extra } });
 
   beforeAll(async () => {
-    aio = await startAllInOne(ADMIN_PASSWORD);
-    await cli(['project', 'create', 'demo']);
-    await cli(['project', 'create', 'other']);
-    for (const user of [alice, bob]) {
-      await cli(['user', 'create', '--project', user.project, '--password', user.password, user.name]);
-      await cli(['role', 'add', '--project', user.project, '--user', user.name, 'member']);
-    }
-    [aliceToken, bobToken] = await Promise.all([tokenOf(alice), tokenOf(bob)]);
+    cloud = await startNetworkCloud(ADMIN_PASSWORD);
+    ({ alice: aliceToken, bob: bobToken } = cloud.tokens);
   }, 120_000);
 
-  afterAll(() => aio?.close());
+  afterAll(() => cloud?.aio.close());
 
   it('creates a pool and carves subnets from it: consecutive prefixes, a given length, until none is left', async () => {
-    const pool = await cliJson(['subnet', 'pool', 'create', '--pool-prefix', '10.10.0.0/16', '--default-prefix-length', '24', 'pool1'], alice);
+    const pool = await cliJson(['subnet', 'pool', 'create', '--pool-prefix', '10.10.0.0/16', '--default-prefix-length', '24', 'pool1'], cloud.alice);
     expect(pool).toMatchObject({ name: 'pool1', prefixes: ['10.10.0.0/16'], default_prefixlen: 24, min_prefixlen: 8, max_prefixlen: 32, ip_version: 4, shared: false, is_default: false });
-    await cli(['network', 'create', 'n'], alice);
+    await cli(['network', 'create', 'n'], cloud.alice);
 
-    const s1 = await cliJson(['subnet', 'create', '--network', 'n', '--subnet-pool', 'pool1', 's1'], alice);
+    const s1 = await cliJson(['subnet', 'create', '--network', 'n', '--subnet-pool', 'pool1', 's1'], cloud.alice);
     expect(s1).toMatchObject({ cidr: '10.10.0.0/24', gateway_ip: '10.10.0.1', subnetpool_id: pool['id'], allocation_pools: [{ start: '10.10.0.2', end: '10.10.0.254' }] });
-    expect(await cliJson(['subnet', 'create', '--network', 'n', '--subnet-pool', 'pool1', 's2'], alice)).toMatchObject({ cidr: '10.10.1.0/24' });
-    expect(await cliJson(['subnet', 'create', '--network', 'n', '--subnet-pool', 'pool1', '--prefix-length', '26', 's3'], alice)).toMatchObject({ cidr: '10.10.2.0/26' });
-    expect((await cliJson<Json[]>(['subnet', 'list', '--subnet-pool', 'pool1'], alice)).map((subnet) => subnet['Name']).sort()).toEqual(['s1', 's2', 's3']);
+    expect(await cliJson(['subnet', 'create', '--network', 'n', '--subnet-pool', 'pool1', 's2'], cloud.alice)).toMatchObject({ cidr: '10.10.1.0/24' });
+    expect(await cliJson(['subnet', 'create', '--network', 'n', '--subnet-pool', 'pool1', '--prefix-length', '26', 's3'], cloud.alice)).toMatchObject({ cidr: '10.10.2.0/26' });
+    expect((await cliJson<Json[]>(['subnet', 'list', '--subnet-pool', 'pool1'], cloud.alice)).map((subnet) => subnet['Name']).sort()).toEqual(['s1', 's2', 's3']);
 
     // An explicit CIDR must be free and inside the pool; lengths must be within the pool's bounds.
-    const network = await cliJson(['network', 'show', 'n'], alice);
+    const network = await cliJson(['network', 'show', 'n'], cloud.alice);
     expect((await subnetFrom(network['id'], pool['id'], { cidr: '10.10.3.0/24' })).status).toBe(201);
     expectNeutronError(await subnetFrom(network['id'], pool['id'], { cidr: '10.10.0.128/25' }), 409, 'SubnetAllocationError');
     expectNeutronError(await subnetFrom(network['id'], pool['id'], { cidr: '10.11.0.0/24' }), 409, 'SubnetAllocationError');
@@ -72,8 +44,8 @@ describe('subnet pools (Neutron subnet_allocation) with the openstack CLI', () =
     // A pool with subnets stays; updates may only widen its prefixes.
     expectNeutronError(await api('DELETE', `/v2.0/subnetpools/${String(pool['id'])}`, aliceToken), 400, 'SubnetPoolDeleteError');
     expectNeutronError(await api('PUT', `/v2.0/subnetpools/${String(pool['id'])}`, aliceToken, { subnetpool: { prefixes: ['10.10.0.0/17'] } }), 400, 'IllegalSubnetPoolPrefixUpdate');
-    await cli(['subnet', 'pool', 'set', '--pool-prefix', '10.20.0.0/16', '--name', 'pool1-wide', 'pool1'], alice);
-    expect(await cliJson(['subnet', 'pool', 'show', 'pool1-wide'], alice)).toMatchObject({ prefixes: ['10.10.0.0/16', '10.20.0.0/16'], revision_number: 1 });
+    await cli(['subnet', 'pool', 'set', '--pool-prefix', '10.20.0.0/16', '--name', 'pool1-wide', 'pool1'], cloud.alice);
+    expect(await cliJson(['subnet', 'pool', 'show', 'pool1-wide'], cloud.alice)).toMatchObject({ prefixes: ['10.10.0.0/16', '10.20.0.0/16'], revision_number: 1 });
 
     // A /23 pool holds two /24s; the third finds no room.
     const small = await createPool({ name: 'small', prefixes: ['192.168.0.0/23'], default_prefixlen: 24 });
@@ -85,8 +57,8 @@ describe('subnet pools (Neutron subnet_allocation) with the openstack CLI', () =
     expect((full.body['NeutronError'] as Json)['message']).toBe('Failed to allocate subnet: Insufficient prefix space to allocate subnet size /24.');
 
     // With its subnets gone, the pool goes.
-    await cli(['network', 'delete', 'n'], alice);
-    await cli(['subnet', 'pool', 'delete', 'pool1-wide'], alice);
+    await cli(['network', 'delete', 'n'], cloud.alice);
+    await cli(['subnet', 'pool', 'delete', 'pool1-wide'], cloud.alice);
     expectNeutronError(await api('GET', `/v2.0/subnetpools/${String(pool['id'])}`, aliceToken), 404, 'SubnetPoolNotFound');
   }, 120_000);
 

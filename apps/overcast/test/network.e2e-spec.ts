@@ -1,83 +1,53 @@
-import { passwordAuthRequest } from '@overcast/shared/testing';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { type AllInOne, clientEnvironment, type CloudUser, startAllInOne } from './overcast-process';
+import { expectNeutronError, type Json, type NetworkCloud, startNetworkCloud } from './network-cloud';
 
-const run = promisify(execFile);
 const ADMIN_PASSWORD = 'network-e2e-admin';
 
-type Json = Record<string, unknown>;
-
 describe('network service (Neutron v2.0) with the openstack CLI', () => {
-  let aio: AllInOne;
+  let cloud: NetworkCloud;
   let aliceToken: string;
   let bobToken: string;
   let adminToken: string;
-
-  const admin: CloudUser = { name: 'admin', password: ADMIN_PASSWORD, project: 'admin' };
-  const alice: CloudUser = { name: 'alice', password: 'alice-secret', project: 'demo' };
-  const bob: CloudUser = { name: 'bob', password: 'bob-secret', project: 'other' };
-  const cli = async (args: string[], user: CloudUser = admin) => (await run('openstack', args, { env: clientEnvironment(aio, user) })).stdout;
-  const cliJson = async <T = Json>(args: string[], user: CloudUser = admin) => JSON.parse(await cli([...args, '-f', 'json'], user)) as T;
-  const tokenOf = async (user: CloudUser) => {
-    const response = await fetch(`${aio.urls.identity}/v3/auth/tokens?nocatalog`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(passwordAuthRequest(user.name, user.password, user.project)) });
-    return response.headers.get('x-subject-token') as string;
-  };
-  const api = async (method: string, path: string, token: string, body?: unknown) => {
-    const response = await fetch(`${aio.urls.network}${path}`, { method, headers: { 'X-Auth-Token': token, 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await response.text();
-    return { status: response.status, body: (text === '' ? {} : JSON.parse(text)) as Json };
-  };
-  /** A refusal in Neutron's error format, with the expected status and type. */
-  const expectNeutronError = (answer: { status: number; body: Json }, status: number, type?: string) => {
-    expect(answer.status).toBe(status);
-    const error = answer.body['NeutronError'] as { type: string; message: string; detail: string };
-    expect(error).toEqual({ type: type ?? expect.any(String), message: expect.any(String), detail: '' });
-  };
+  const cli = (args: string[], user?: NetworkCloud['admin']) => cloud.cli(args, user);
+  const cliJson = <T = Json>(args: string[], user?: NetworkCloud['admin']) => cloud.cliJson<T>(args, user);
+  const api = (method: string, path: string, token: string, body?: unknown) => cloud.api(method, path, token, body);
 
   beforeAll(async () => {
-    aio = await startAllInOne(ADMIN_PASSWORD);
-    await cli(['project', 'create', 'demo']);
-    await cli(['project', 'create', 'other']);
-    for (const user of [alice, bob]) {
-      await cli(['user', 'create', '--project', user.project, '--password', user.password, user.name]);
-      await cli(['role', 'add', '--project', user.project, '--user', user.name, 'member']);
-    }
-    [aliceToken, bobToken, adminToken] = await Promise.all([tokenOf(alice), tokenOf(bob), tokenOf(admin)]);
+    cloud = await startNetworkCloud(ADMIN_PASSWORD);
+    ({ alice: aliceToken, bob: bobToken, admin: adminToken } = cloud.tokens);
   }, 120_000);
 
-  afterAll(() => aio?.close());
+  afterAll(() => cloud?.aio.close());
 
   it("runs the issue's workflow: networks, subnets, an external network, a router, a port, a floating IP, a rule", async () => {
-    const net1 = await cliJson(['network', 'create', 'net1'], alice);
+    const net1 = await cliJson(['network', 'create', 'net1'], cloud.alice);
     expect(net1).toMatchObject({ name: 'net1', status: 'ACTIVE', mtu: 1450, shared: false, 'router:external': false });
-    const sub1 = await cliJson(['subnet', 'create', '--network', 'net1', '--subnet-range', '10.0.0.0/24', 'sub1'], alice);
+    const sub1 = await cliJson(['subnet', 'create', '--network', 'net1', '--subnet-range', '10.0.0.0/24', 'sub1'], cloud.alice);
     expect(sub1).toMatchObject({ cidr: '10.0.0.0/24', gateway_ip: '10.0.0.1', allocation_pools: [{ start: '10.0.0.2', end: '10.0.0.254' }], enable_dhcp: true });
 
     const pub = await cliJson(['network', 'create', '--external', '--provider-network-type', 'flat', '--provider-physical-network', 'physnet1', 'public']);
     expect(pub).toMatchObject({ 'router:external': true, 'provider:network_type': 'flat', 'provider:physical_network': 'physnet1', mtu: 1500 });
     await cliJson(['subnet', 'create', '--network', 'public', '--subnet-range', '203.0.113.0/24', '--no-dhcp', 'pub-sub']);
 
-    const router = await cliJson(['router', 'create', 'r1'], alice);
-    await cli(['router', 'set', '--external-gateway', 'public', 'r1'], alice);
-    await cli(['router', 'add', 'subnet', 'r1', 'sub1'], alice);
-    const shown = await cliJson(['router', 'show', 'r1'], alice);
+    const router = await cliJson(['router', 'create', 'r1'], cloud.alice);
+    await cli(['router', 'set', '--external-gateway', 'public', 'r1'], cloud.alice);
+    await cli(['router', 'add', 'subnet', 'r1', 'sub1'], cloud.alice);
+    const shown = await cliJson(['router', 'show', 'r1'], cloud.alice);
     expect(shown['external_gateway_info']).toMatchObject({ network_id: pub['id'], enable_snat: true, external_fixed_ips: [{ ip_address: '203.0.113.2' }] });
     expect(shown['interfaces_info']).toEqual([expect.objectContaining({ ip_address: '10.0.0.1', subnet_id: sub1['id'] })]);
 
-    const p1 = await cliJson(['port', 'create', '--network', 'net1', 'p1'], alice);
+    const p1 = await cliJson(['port', 'create', '--network', 'net1', 'p1'], cloud.alice);
     expect(p1).toMatchObject({ status: 'DOWN', fixed_ips: [{ subnet_id: sub1['id'], ip_address: '10.0.0.2' }] });
     expect(p1['mac_address']).toMatch(/^fa:16:3e(:[0-9a-f]{2}){3}$/);
 
-    const fip = await cliJson(['floating', 'ip', 'create', 'public'], alice);
+    const fip = await cliJson(['floating', 'ip', 'create', 'public'], cloud.alice);
     expect(fip['floating_ip_address']).toBe('203.0.113.3');
-    await cli(['floating', 'ip', 'set', '--port', 'p1', fip['floating_ip_address'] as string], alice);
-    expect(await cliJson(['floating', 'ip', 'show', fip['id'] as string], alice)).toMatchObject({ port_id: p1['id'], fixed_ip_address: '10.0.0.2', router_id: router['id'] });
+    await cli(['floating', 'ip', 'set', '--port', 'p1', fip['floating_ip_address'] as string], cloud.alice);
+    expect(await cliJson(['floating', 'ip', 'show', fip['id'] as string], cloud.alice)).toMatchObject({ port_id: p1['id'], fixed_ip_address: '10.0.0.2', router_id: router['id'] });
 
-    await cli(['security', 'group', 'rule', 'create', '--protocol', 'icmp', 'default'], alice);
-    const rules = await cliJson<{ 'IP Protocol': string | null; Direction: string }[]>(['security', 'group', 'rule', 'list', 'default', '--long'], alice);
+    await cli(['security', 'group', 'rule', 'create', '--protocol', 'icmp', 'default'], cloud.alice);
+    const rules = await cliJson<{ 'IP Protocol': string | null; Direction: string }[]>(['security', 'group', 'rule', 'list', 'default', '--long'], cloud.alice);
     expect(rules).toContainEqual(expect.objectContaining({ 'IP Protocol': 'icmp', Direction: 'ingress' }));
-    const group = await cliJson(['security', 'group', 'show', 'default'], alice);
+    const group = await cliJson(['security', 'group', 'show', 'default'], cloud.alice);
     expect(p1['security_group_ids']).toEqual([group['id']]);
 
     // Bound to a host with no agent, the binding fails; alice does not see bindings at all.
@@ -95,12 +65,12 @@ describe('network service (Neutron v2.0) with the openstack CLI', () => {
     expectNeutronError(await api('DELETE', `/v2.0/subnets/${String(sub1['id'])}`, aliceToken), 409, 'SubnetInUse');
     expectNeutronError(await api('DELETE', `/v2.0/networks/${String(net1['id'])}`, aliceToken), 409, 'NetworkInUse');
     expectNeutronError(await api('DELETE', `/v2.0/routers/${String(router['id'])}`, aliceToken), 409, 'RouterInUse');
-    await cli(['floating', 'ip', 'delete', fip['id'] as string], alice);
-    await cli(['port', 'delete', 'p1'], alice);
-    await cli(['router', 'remove', 'subnet', 'r1', 'sub1'], alice);
-    await cli(['router', 'delete', 'r1'], alice);
-    await cli(['network', 'delete', 'net1'], alice);
-    expect(await cliJson<Json[]>(['port', 'list'], alice)).toEqual([]);
+    await cli(['floating', 'ip', 'delete', fip['id'] as string], cloud.alice);
+    await cli(['port', 'delete', 'p1'], cloud.alice);
+    await cli(['router', 'remove', 'subnet', 'r1', 'sub1'], cloud.alice);
+    await cli(['router', 'delete', 'r1'], cloud.alice);
+    await cli(['network', 'delete', 'net1'], cloud.alice);
+    expect(await cliJson<Json[]>(['port', 'list'], cloud.alice)).toEqual([]);
   }, 120_000);
 
   it('refuses bad input with the right 4xx and Neutron error body, leaving nothing behind', async () => {
