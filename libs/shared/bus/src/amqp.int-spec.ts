@@ -191,7 +191,8 @@ describe('RabbitMQ transport', () => {
 
     await waitFor(`all ${total} casts to be handled`, () => handled.size === total, 60_000);
     expect([...handled].sort((a, b) => a - b)).toEqual([...Array(total).keys()]);
-    expect(clientLog.has('resending')).toBe(true);
+    // Whether a cast was between publish and confirm at the instant the broker went is up to timing
+    // (most runs log 'resending'; a CI run once did not): what must hold is that none was lost.
     expect(clientLog.has('reconnected')).toBe(true);
     // The server may handle the backlog before it has re-attached all its consumers.
     await waitFor('the server to reconnect', () => serverLog.has('reconnected'));
