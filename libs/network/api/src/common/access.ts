@@ -1,4 +1,4 @@
-import { FloatingIpEntity, NetworkEntity, PortEntity, RouterEntity, SecurityGroupEntity, SubnetEntity } from '@overcast/network/data-access';
+import { FloatingIpEntity, NetworkEntity, PortEntity, RouterEntity, SecurityGroupEntity, SecurityGroupRuleEntity, SubnetEntity } from '@overcast/network/data-access';
 import { type EntityManager } from 'typeorm';
 import { type Caller, resourceNotFound } from './caller';
 
@@ -48,4 +48,8 @@ export function visibleFloatingIp(manager: EntityManager, caller: Caller, id: st
 
 export function visibleSecurityGroup(manager: EntityManager, caller: Caller, id: string): Promise<SecurityGroupEntity> {
   return visible(manager, SecurityGroupEntity, 'SecurityGroup', id, (group) => caller.owns(group));
+}
+
+export function visibleSecurityGroupRule(manager: EntityManager, caller: Caller, id: string): Promise<SecurityGroupRuleEntity> {
+  return visible(manager, SecurityGroupRuleEntity, 'SecurityGroupRule', id, (rule) => caller.owns(rule));
 }

@@ -54,8 +54,12 @@ export class Caller {
   }
 }
 
-/** Neutron's `<Resource>NotFound`: "Network 1234 could not be found." */
+/** Resources whose NotFound Neutron words "… does not exist" rather than "… could not be found." */
+const DOES_NOT_EXIST = new Set(['SecurityGroup', 'SecurityGroupRule']);
+
+/** Neutron's `<Resource>NotFound`: "Network 1234 could not be found.", "Security group 1234 does not exist". */
 export function resourceNotFound(kind: string, id: string) {
   const words = kind.replace(/([a-z])([A-Z])/g, '$1 $2');
-  return notFound(`${words.charAt(0).toUpperCase()}${words.slice(1)} ${id} could not be found.`, `${kind}NotFound`);
+  const name = DOES_NOT_EXIST.has(kind) ? `${words.charAt(0)}${words.slice(1).toLowerCase()}` : `${words.charAt(0).toUpperCase()}${words.slice(1)}`;
+  return notFound(DOES_NOT_EXIST.has(kind) ? `${name} ${id} does not exist` : `${name} ${id} could not be found.`, `${kind}NotFound`);
 }

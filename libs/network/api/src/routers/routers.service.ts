@@ -235,15 +235,15 @@ export class RoutersService {
     return rows.length === 0 ? [] : manager.findBy(SubnetEntity, { id: In(rows.map((row) => row.subnet_id)) });
   }
 
+  /** Whether a floating IP goes through the router to a port with an address on one of these subnets. */
   private async floatingIpsThrough(manager: EntityManager, routerId: string, subnetIds: string[]): Promise<boolean> {
-    const floatingIps = await manager.findBy(FloatingIpEntity, { routerId });
-    for (const floatingIp of floatingIps) {
-      if (floatingIp.fixedPortId && (await manager.existsBy(IpAllocationEntity, { portId: floatingIp.fixedPortId, subnetId: In(subnetIds) }))) {
-        return true;
-      }
-    }
-    return false;
+    const rows = (await manager.query(
+      'SELECT 1 FROM floatingips f JOIN ip_allocations a ON a.port_id = f.fixed_port_id WHERE f.router_id = $1 AND a.subnet_id = ANY($2) LIMIT 1',
+      [routerId, subnetIds],
+    )) as unknown[];
+    return rows.length > 0;
   }
+
 
   /** Plugs the router into an external network: a gateway port with an address on it (those asked for, by an admin). */
   private async setGateway(manager: EntityManager, caller: Caller, router: RouterEntity, info: z.infer<typeof gatewayInfo> & { network_id: string }): Promise<void> {

@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DefaultSecurityGroupEntity, PortSecurityGroupEntity, SecurityGroupEntity, SecurityGroupRuleEntity } from '@overcast/network/data-access';
-import { conflict, notFound } from '@overcast/shared/core';
+import { conflict } from '@overcast/shared/core';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager, In, IsNull } from 'typeorm';
 import { z } from 'zod';
-import { isUuid, visibleSecurityGroup } from '../common/access';
+import { visibleSecurityGroup, visibleSecurityGroupRule } from '../common/access';
 import { type Caller } from '../common/caller';
 import { ChangeFeed } from '../common/changes';
 import { listPage, type ListPage } from '../common/neutron-list';
@@ -44,8 +44,6 @@ const createRule = z.object({
 /** TypeORM skips a null in a where clause; IS NULL has to be asked for. */
 const valueOrNull = <T>(value: T | null) => (value === null ? IsNull() : value);
 
-const groupNotFound = (id: string) => notFound(`Security group ${id} does not exist`, 'SecurityGroupNotFound');
-const ruleNotFound = (id: string) => notFound(`Security group rule ${id} does not exist`, 'SecurityGroupRuleNotFound');
 
 /** The rules every new group starts with: all egress. The `default` group also lets its members in. */
 function initialRules(groupId: string, isDefault: boolean): RuleRequest[] {
@@ -92,7 +90,7 @@ export class SecurityGroupsService {
   }
 
   async show(caller: Caller, id: string) {
-    const group = await this.visibleGroup(this.dataSource.manager, caller, id);
+    const group = await visibleSecurityGroup(this.dataSource.manager, caller, id);
     return securityGroupView(group, await this.dataSource.manager.findBy(SecurityGroupRuleEntity, { securityGroupId: id }));
   }
 
@@ -116,7 +114,7 @@ export class SecurityGroupsService {
   async update(caller: Caller, id: string, body: unknown) {
     const input = resourceBody(body, 'security_group', updateGroup);
     const view = await this.dataSource.transaction(async (manager) => {
-      const group = await this.visibleGroup(manager, caller, id);
+      const group = await visibleSecurityGroup(manager, caller, id);
       caller.enforce('write', group.projectId);
       if (group.name === 'default' && input.name !== undefined && input.name !== 'default') {
         throw conflict('Updating default security group not allowed.', 'SecurityGroupCannotUpdateDefault');
@@ -131,7 +129,7 @@ export class SecurityGroupsService {
 
   async delete(caller: Caller, id: string): Promise<void> {
     const view = await this.dataSource.transaction(async (manager) => {
-      const group = await this.visibleGroup(manager, caller, id);
+      const group = await visibleSecurityGroup(manager, caller, id);
       caller.enforce('write', group.projectId);
       if (!caller.isAdmin && (await manager.existsBy(DefaultSecurityGroupEntity, { securityGroupId: id }))) {
         throw conflict('Insufficient rights for removing default security group.', 'SecurityGroupCannotRemoveDefault');
@@ -152,7 +150,7 @@ export class SecurityGroupsService {
   }
 
   async showRule(caller: Caller, id: string) {
-    return ruleView(await this.visibleRule(this.dataSource.manager, caller, id));
+    return ruleView(await visibleSecurityGroupRule(this.dataSource.manager, caller, id));
   }
 
   async createRule(caller: Caller, body: unknown) {
@@ -167,10 +165,10 @@ export class SecurityGroupsService {
       remoteGroupId: input.remote_group_id ?? null,
     });
     const view = await this.dataSource.transaction(async (manager) => {
-      const group = await this.visibleGroup(manager, caller, input.security_group_id);
+      const group = await visibleSecurityGroup(manager, caller, input.security_group_id);
       caller.enforce('write', group.projectId);
       if (rule.remoteGroupId !== null) {
-        await this.visibleGroup(manager, caller, rule.remoteGroupId);
+        await visibleSecurityGroup(manager, caller, rule.remoteGroupId);
       }
       await this.quotas.check(manager, group.projectId, 'security_group_rule');
       const saved = await this.insertRule(manager, group, rule, input.description ?? '');
@@ -182,7 +180,7 @@ export class SecurityGroupsService {
 
   async deleteRule(caller: Caller, id: string): Promise<void> {
     const view = await this.dataSource.transaction(async (manager) => {
-      const rule = await this.visibleRule(manager, caller, id);
+      const rule = await visibleSecurityGroupRule(manager, caller, id);
       caller.enforce('write', rule.projectId);
       await manager.delete(SecurityGroupRuleEntity, { id });
       return ruleView(rule);
@@ -193,24 +191,8 @@ export class SecurityGroupsService {
   /** The groups a port may use: each the caller's (any, for an admin); an unknown one is a 404. */
   async checkUsable(manager: EntityManager, caller: Caller, ids: readonly string[]): Promise<void> {
     for (const id of ids) {
-      await this.visibleGroup(manager, caller, id);
+      await visibleSecurityGroup(manager, caller, id);
     }
-  }
-
-  private async visibleGroup(manager: EntityManager, caller: Caller, id: string): Promise<SecurityGroupEntity> {
-    try {
-      return await visibleSecurityGroup(manager, caller, id);
-    } catch {
-      throw groupNotFound(id);
-    }
-  }
-
-  private async visibleRule(manager: EntityManager, caller: Caller, id: string): Promise<SecurityGroupRuleEntity> {
-    const rule = isUuid(id) ? await manager.findOneBy(SecurityGroupRuleEntity, { id }) : null;
-    if (!rule || !caller.owns(rule)) {
-      throw ruleNotFound(id);
-    }
-    return rule;
   }
 
   private async insertGroup(manager: EntityManager, projectId: string, fields: { name: string; description: string; stateful: boolean }, isDefault: boolean): Promise<SecurityGroupEntity> {

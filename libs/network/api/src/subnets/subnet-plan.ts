@@ -68,7 +68,7 @@ function defaultPools(cidr: Cidr, gateway: bigint | undefined): AllocationPool[]
     .map(([start, end]) => ({ start: formatAddress({ version: cidr.version, value: start }), end: formatAddress({ version: cidr.version, value: end }) }));
 }
 
-export function checkPools(cidr: Cidr, pools: AllocationPool[], gateway: bigint | undefined, subnetLabel: string): void {
+function checkPools(cidr: Cidr, pools: AllocationPool[], gateway: bigint | undefined, subnetLabel: string): void {
   const ranges = pools.map((pool) => {
     const start = addressIn(pool.start, 'allocation_pools');
     const end = addressIn(pool.end, 'allocation_pools');

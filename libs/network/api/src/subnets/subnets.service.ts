@@ -17,7 +17,7 @@ import { NETWORK_SETTINGS } from '../network.tokens';
 import { DhcpPorts } from '../ports/dhcp-ports';
 import { QuotasService } from '../quotas/quotas.service';
 import { prefixLengthInput, SubnetPoolsService } from '../subnetpools/subnetpools.service';
-import { checkPools, planSubnet } from './subnet-plan';
+import { planSubnet } from './subnet-plan';
 import { SUBNET_SORT_KEYS, subnetView } from './subnet-view';
 
 const pool = z.object({ start: z.string(), end: z.string() }).strict();
@@ -137,9 +137,6 @@ export class SubnetsService {
         },
         id,
       );
-      if (input.allocation_pools) {
-        checkPools(plan.cidr, plan.allocationPools, undefined, id);
-      }
       Object.assign(current, {
         name: input.name ?? current.name,
         description: input.description ?? current.description,
