@@ -92,6 +92,7 @@ describe('network service (Neutron v2.0) with the openstack CLI', () => {
 
     const group = (await api('POST', '/v2.0/security-groups', aliceToken, { security_group: { name: 'web' } })).body['security_group'] as Json;
     const rule = (extra: Json) => api('POST', '/v2.0/security-group-rules', aliceToken, { security_group_rule: { security_group_id: group['id'], direction: 'ingress', ...extra } });
+    expectNeutronError(await api('PUT', `/v2.0/security-groups/${String(group['id'])}`, aliceToken, { security_group: { name: 'default' } }), 409, 'SecurityGroupDefaultAlreadyExists');
     expectNeutronError(await rule({ protocol: 'banana' }), 400, 'SecurityGroupRuleInvalidProtocol');
     expectNeutronError(await rule({ protocol: 'tcp', port_range_min: 90, port_range_max: 80 }), 400, 'SecurityGroupInvalidPortRange');
     expectNeutronError(await rule({ protocol: 'tcp', port_range_min: 0, port_range_max: 80 }), 400, 'SecurityGroupInvalidPortValue');

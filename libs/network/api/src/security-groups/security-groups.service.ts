@@ -119,6 +119,9 @@ export class SecurityGroupsService {
       if (group.name === 'default' && input.name !== undefined && input.name !== 'default') {
         throw conflict('Updating default security group not allowed.', 'SecurityGroupCannotUpdateDefault');
       }
+      if (group.name !== 'default' && input.name === 'default') {
+        throw conflict('Default security group already exists.', 'SecurityGroupDefaultAlreadyExists');
+      }
       Object.assign(group, { name: input.name ?? group.name, description: input.description ?? group.description, stateful: input.stateful ?? group.stateful });
       await manager.save(touch(group));
       return securityGroupView(group, await manager.findBy(SecurityGroupRuleEntity, { securityGroupId: id }));
