@@ -8,7 +8,7 @@ import { type NetworkSettings } from '../network.config';
 import { NETWORK_SETTINGS } from '../network.tokens';
 
 /** Every agent is in Neutron's default zone; zones beyond one are not configurable yet. */
-export const DEFAULT_AVAILABILITY_ZONE = 'nova';
+const DEFAULT_AVAILABILITY_ZONE = 'nova';
 
 @Injectable()
 export class AgentsService {
@@ -56,6 +56,14 @@ export class AgentsService {
   /** Agents that reported lately and are not disabled by the admin: the ones that get work. */
   async working(manager?: EntityManager): Promise<AgentEntity[]> {
     return (await this.all(manager)).filter((agent) => agent.adminStateUp && this.isAlive(agent));
+  }
+
+  /**
+   * Where DHCP servers or routers go: the oldest working agent that offers them (Neutron's one
+   * DHCP agent per network; no L3 HA), among `working` when the caller has the list already.
+   */
+  hostFor(role: 'dhcp' | 'l3', working: AgentEntity[]): string | undefined {
+    return working.find((agent) => agent.configurations[role] === true)?.host;
   }
 
   /** The zones a resource kind is served in: where a working agent runs. */

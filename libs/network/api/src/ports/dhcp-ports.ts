@@ -17,11 +17,6 @@ export class DhcpPorts {
     private readonly agents: AgentsService,
   ) {}
 
-  /** The host that serves DHCP: the oldest working agent that does (Neutron's dhcp_agents_per_network = 1). */
-  async dhcpHost(): Promise<string | undefined> {
-    return (await this.agents.working()).find((agent) => agent.configurations['dhcp'] === true)?.host;
-  }
-
   async reconcileAll(): Promise<void> {
     for (const network of await this.dataSource.manager.find(NetworkEntity, { select: { id: true } })) {
       await this.reconcile(network.id);
@@ -30,7 +25,7 @@ export class DhcpPorts {
 
   /** Makes the network's DHCP port match its subnets and the DHCP host; true when it changed. */
   async reconcile(networkId: string): Promise<boolean> {
-    const host = await this.dhcpHost();
+    const host = this.agents.hostFor('dhcp', await this.agents.working());
     return this.dataSource.transaction(async (manager) => {
       const network = await manager.findOne(NetworkEntity, { where: { id: networkId }, lock: { mode: 'pessimistic_write' } });
       if (!network) {

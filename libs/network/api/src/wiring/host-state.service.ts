@@ -61,14 +61,9 @@ export class HostStateService {
     private readonly agents: AgentsService,
   ) {}
 
-  /** The host that runs the routers: the oldest working agent that does L3. */
-  async l3Host(): Promise<string | undefined> {
-    return (await this.agents.working()).find((agent) => agent.configurations['l3'] === true)?.host;
-  }
-
   async stateOf(host: string): Promise<HostState> {
     const working = await this.agents.working();
-    const l3Host = working.find((agent) => agent.configurations['l3'] === true)?.host;
+    const l3Host = this.agents.hostFor('l3', working);
     const snapshot = await this.dataSource.transaction('REPEATABLE READ', (manager) => this.snapshot(manager));
     const local = this.localResources(snapshot, host, l3Host);
     const rules = snapshot.rules;
