@@ -28,10 +28,13 @@ export class RemoteVerificationKeys implements VerificationKeys {
 
   async getKey(kid: string): Promise<KeyObject | undefined> {
     const known = this.keys.get(kid);
-    if (known || Date.now() - this.lastFetch < this.minRefetchMs) {
+    if (known) {
       return known;
     }
-    this.inflight ??= this.refresh().finally(() => (this.inflight = undefined));
+    if (this.inflight === undefined && Date.now() - this.lastFetch >= this.minRefetchMs) {
+      this.inflight = this.refresh().finally(() => (this.inflight = undefined));
+    }
+    // A fetch under way may bring the key: every caller waits for it, not only the one that started it.
     await this.inflight;
     return this.keys.get(kid);
   }
