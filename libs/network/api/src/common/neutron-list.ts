@@ -1,4 +1,4 @@
-import { badRequest } from '@overcast/shared/core';
+import { badRequest, sortByKeys } from '@overcast/shared/core';
 
 export type View = Record<string, unknown>;
 
@@ -28,22 +28,6 @@ function matchesFixedIps(actual: unknown, wanted: readonly string[]): boolean {
     const [key = '', value = ''] = condition.split('=', 2);
     return ips.some((ip) => (key === 'ip_address_substr' ? (ip['ip_address'] ?? '').includes(value) : ip[key] === value));
   });
-}
-
-function compare(a: unknown, b: unknown): number {
-  if (a === b) {
-    return 0;
-  }
-  if (a === null || a === undefined) {
-    return -1;
-  }
-  if (b === null || b === undefined) {
-    return 1;
-  }
-  if (typeof a === 'number' && typeof b === 'number') {
-    return a - b;
-  }
-  return String(a) < String(b) ? -1 : 1;
 }
 
 export interface ListPage {
@@ -86,15 +70,7 @@ export function listPage(views: readonly View[], query: Record<string, unknown>,
   }
   // id last breaks ties, so that markers give a stable order.
   const order = [...keys.map((key, index) => ({ key, descending: directions[index] === 'desc' })), { key: 'id', descending: false }];
-  items = items.sort((a, b) => {
-    for (const { key, descending } of order) {
-      const result = compare(a[key], b[key]);
-      if (result !== 0) {
-        return descending ? -result : result;
-      }
-    }
-    return 0;
-  });
+  items = sortByKeys(items, order);
 
   const limitText = values(query, 'limit')[0];
   const marker = values(query, 'marker')[0];

@@ -1,5 +1,5 @@
 import { OpenStackError } from '../errors/openstack-error';
-import { nextPageLink, parsePageRequest } from './pagination';
+import { nextPageLink, parsePageRequest, sortByKeys } from './pagination';
 
 function badRequestOf(work: () => unknown): OpenStackError {
   try {
@@ -82,5 +82,16 @@ describe('nextPageLink', () => {
       query = Object.fromEntries(new URL(next.href).searchParams);
     }
     expect(seen).toEqual(['1', '2', '3', '4', '5']);
+  });
+});
+
+describe('sortByKeys', () => {
+  it('sorts by each key in turn, nulls first, numbers by value', () => {
+    const items = [
+      { id: 'b', size: 10, name: null },
+      { id: 'a', size: 9, name: 'x' },
+      { id: 'c', size: 10, name: 'y' },
+    ];
+    expect(sortByKeys(items, [{ key: 'size', descending: true }, { key: 'name', descending: false }]).map((item) => item.id)).toEqual(['b', 'c', 'a']);
   });
 });

@@ -48,3 +48,39 @@ export function nextPageLink(baseUrl: string, query: Record<string, unknown>, it
   params.set('marker', last.id);
   return [{ rel: 'next', href: `${baseUrl}?${params.toString()}` }];
 }
+
+/** One key of a list's order. */
+export interface SortKey {
+  key: string;
+  descending: boolean;
+}
+
+/** `items` sorted by the keys in turn (each compared with compareValues). */
+export function sortByKeys<T extends Record<string, unknown>>(items: T[], order: readonly SortKey[]): T[] {
+  return items.sort((a, b) => {
+    for (const { key, descending } of order) {
+      const result = compareValues(a[key], b[key]);
+      if (result !== 0) {
+        return descending ? -result : result;
+      }
+    }
+    return 0;
+  });
+}
+
+/** The order lists sort in: nulls first, numbers by value, the rest as text. */
+export function compareValues(a: unknown, b: unknown): number {
+  if (a === b) {
+    return 0;
+  }
+  if (a === null || a === undefined) {
+    return -1;
+  }
+  if (b === null || b === undefined) {
+    return 1;
+  }
+  if (typeof a === 'number' && typeof b === 'number') {
+    return a - b;
+  }
+  return String(a) < String(b) ? -1 : 1;
+}
