@@ -76,6 +76,12 @@ export const imageSettings = z
     /** Interoperable import: where staged data waits (Glance's `node_staging_uri`), default `<dataDir>/image/staging`. */
     staging: z.object({ directory: setting.string().optional() }).default({}),
     webDownload: webDownloadSettings.default({ allowedHosts: [], allowedSchemes: ['http', 'https'], allowedPorts: [], allowedNetworks: [], timeoutSeconds: 60 }),
+    /**
+     * Glance's `show_image_direct_url`: an active image shows its first location as `direct_url`, so
+     * a block storage rbd backend on the same Ceph cluster clones it instead of copying. It reveals
+     * where the data is (pool and image names) to every user who can see the image.
+     */
+    showDirectUrl: setting.boolean().default(false),
     /** Glance's `limit_param_default` and `api_limit_max`. */
     defaultPageSize: setting.integer().min(1).default(25),
     maxPageSize: setting.integer().min(1).default(1000),

@@ -1,8 +1,11 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Put, Query, Req, Res } from '@nestjs/common';
+import { type ImageEntity } from '@overcast/image/data-access';
 import { type AuthContext, CurrentAuth, PolicyService } from '@overcast/shared/auth';
 import { badRequest, notFound, OpenStackError } from '@overcast/shared/core';
 import { type Request, type Response } from 'express';
 import { ImageStores } from '../data/image-stores';
+import { type ImageSettings } from '../image.config';
+import { IMAGE_SETTINGS } from '../image.tokens';
 import { ImportMethods } from '../import/import-methods';
 import { imageFromCreateRequest, patchImage } from './image-input';
 import { imageView } from './image-view';
@@ -34,6 +37,7 @@ export class ImagesController {
     private readonly policy: PolicyService,
     private readonly importMethods: ImportMethods,
     private readonly stores: ImageStores,
+    @Inject(IMAGE_SETTINGS) private readonly settings: ImageSettings,
   ) {}
 
   /** As Glance's: the import methods and the stores this cloud offers, in headers (the SDK reads the first for `--import`). */
@@ -44,7 +48,7 @@ export class ImagesController {
     const image = await this.images.create(auth, imageFromCreateRequest(body, { isAdmin, projectId: auth.projectId ?? null, isMember: auth.roles.includes('member') || isAdmin }));
     response.setHeader('OpenStack-image-import-methods', this.importMethods.enabled.join(','));
     response.setHeader('OpenStack-image-store-ids', this.stores.describe().map((store) => store.id).join(','));
-    return imageView(image);
+    return this.view(image);
   }
 
   @Get()
@@ -55,7 +59,7 @@ export class ImagesController {
     }
     const filters = firstValues(query);
     const { images, limit } = await this.images.list(auth, query, filters, tagsOf(query));
-    const body: Record<string, unknown> = { images: images.map(imageView), first: '/v2/images', schema: '/v2/schemas/images' };
+    const body: Record<string, unknown> = { images: images.map((image) => this.view(image)), first: '/v2/images', schema: '/v2/schemas/images' };
     const last = images.at(-1);
     if (last && images.length === limit) {
       const next = new URLSearchParams(request.url.split('?')[1] ?? '');
@@ -68,7 +72,7 @@ export class ImagesController {
   @Get(':id')
   async show(@CurrentAuth() auth: AuthContext, @Param('id') id: string) {
     this.policy.enforce('get_image', auth);
-    return imageView(await this.images.visible(auth, id));
+    return this.view(await this.images.visible(auth, id));
   }
 
   @Patch(':id')
@@ -81,7 +85,7 @@ export class ImagesController {
       }
       Object.assign(current, changes);
     });
-    return imageView(image);
+    return this.view(image);
   }
 
   @Delete(':id')
@@ -127,5 +131,9 @@ export class ImagesController {
       }
       image.tags = image.tags.filter((existing) => existing !== tag);
     });
+  }
+
+  private view(image: ImageEntity): Record<string, unknown> {
+    return imageView(image, { showDirectUrl: this.settings.showDirectUrl });
   }
 }

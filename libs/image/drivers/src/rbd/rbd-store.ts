@@ -1,8 +1,8 @@
+import { CephCli, failedWith } from '@overcast/shared/ceph';
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:os';
 import { Readable } from 'node:stream';
 import { type ByteRange, ImageInUseError, ImageStore, type StoreCapabilities, type StoredData } from '../image-store';
-import { CephCli, failedWith } from './ceph-cli';
 
 const { EBUSY, EEXIST, EINVAL, ENOENT, ENOTEMPTY } = constants.errno;
 

@@ -13,6 +13,12 @@ export class CephCommandError extends Error {
   ) {
     super(`${command.join(' ')} failed (${exitCode === null ? 'killed' : `exit ${exitCode}`}): ${stderr.trim() || 'no message'}`);
   }
+
+  /** What went wrong in one line, for a user: the first line of stderr that is not one of librbd's timestamped log lines. */
+  get reason(): string {
+    const lines = this.stderr.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+    return lines.find((line) => !/^\d{4}-\d\d-\d\dT/.test(line)) ?? lines[0] ?? `exit ${this.exitCode ?? 'killed'}`;
+  }
 }
 
 /** Whether `error` is a Ceph command failing with one of `errnos`. */
@@ -28,7 +34,7 @@ interface Started {
 
 /**
  * The `rbd` and `ceph` commands of ceph-common, as one client (`--conf`, `--id`) of one cluster.
- * No librbd binding is maintained on npm, so the store drives the CLI; arguments go to the
+ * No librbd binding is maintained on npm, so Ceph is driven through the CLI; arguments go to the
  * program directly, never through a shell.
  */
 export class CephCli {
@@ -97,7 +103,7 @@ export class CephCli {
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     const done = new Promise<void>((resolve, reject) => {
       child.once('error', (error: NodeJS.ErrnoException) =>
-        reject(error.code === 'ENOENT' ? new Error(`${program} is not installed: the rbd store needs ceph-common`) : error),
+        reject(error.code === 'ENOENT' ? new Error(`${program} is not installed: it comes with the ceph-common package`) : error),
       );
       child.once('close', (code) => (code === 0 ? resolve() : reject(new CephCommandError(command, code, stderr))));
     });

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'shared-ceph',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};
