@@ -17,6 +17,7 @@ packages=(
   glusterfs-server
   # qemu-img, which makes the test images
   qemu-utils
+  nfs-ganesha nfs-ganesha-vfs rpcbind libnfs-utils qemu-block-extra  # NFS: ganesha serves in a netns; qemu's libnfs client and nfs-ls reach it
   # The network agents' data plane: bridges, VXLAN and namespaces (iproute2), Open vSwitch (its
   # tests start their own daemons), DHCP, NAT and filtering, and the instances' DHCP client and ping
   iproute2 openvswitch-switch dnsmasq-base iptables ipset conntrack ethtool busybox-static

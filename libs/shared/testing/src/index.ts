@@ -10,3 +10,4 @@ export * from './test-database';
 export * from './host/ceph';
 export * from './host/gluster';
 export * from './host/netns-lab';
+export * from './host/nfs';

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'block-storage-drivers',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};
