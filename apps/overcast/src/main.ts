@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { serveVolumeAgent } from '@overcast/block-storage/agent';
 import { serveNetworkAgent } from '@overcast/network/agent';
 import { bootstrapIdentity, identityKeyDir, identitySettings, KeyRing, openIdentityDatabase } from '@overcast/identity/api';
 import { CATALOG, configSources as sourcesFrom, openServiceDatabase, runAllInOne, SERVICE_NAMES, type ServiceName, serveService, serviceSettings } from '@overcast/overcast/runtime';
@@ -34,13 +35,13 @@ program
 program
   .command('agent')
   .description("run this host's node agent for a service")
-  .argument('<role>', 'network', (value: string) => {
-    if (value !== 'network') {
-      throw new InvalidArgumentError('choose network');
+  .argument('<role>', 'network | volume', (value: string) => {
+    if (value !== 'network' && value !== 'volume') {
+      throw new InvalidArgumentError('choose network or volume');
     }
     return value;
   })
-  .action(() => serveNetworkAgent(configSources(program)));
+  .action((role: 'network' | 'volume') => (role === 'network' ? serveNetworkAgent(configSources(program)) : serveVolumeAgent(configSources(program))));
 
 program
   .command('db')

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
-import { runAgent } from '@overcast/shared/bus';
-import { exitWithError } from '@overcast/shared/core';
+import { serveVolumeAgent } from '@overcast/block-storage/agent';
+import { exitWithError, readConfigFile } from '@overcast/shared/core';
 
 // A node agent holds no database credentials: it takes its work from the bus, on `volume.<host>`.
-runAgent('volume').catch((error: unknown) => exitWithError('volume-agent', error));
+const configFile = process.env['OVERCAST_CONFIG_FILE'];
+serveVolumeAgent({ env: process.env, file: configFile ? readConfigFile(configFile) : undefined }).catch((error: unknown) => exitWithError('volume-agent', error));

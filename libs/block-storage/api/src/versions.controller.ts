@@ -2,8 +2,9 @@ import { Controller, Get, HttpCode, Req } from '@nestjs/common';
 import { Public } from '@overcast/shared/auth';
 import { versionEntry } from '@overcast/shared/core';
 import { type Request } from 'express';
+import { MAX_VERSION, MIN_VERSION } from './common/microversion';
 
-/** Cinder v3 with no microversion beyond 3.0 yet. */
+/** Cinder v3, with the microversions this service serves. */
 @Public()
 @Controller()
 export class VersionsController {
@@ -15,8 +16,8 @@ export class VersionsController {
         versionEntry(request, {
           id: 'v3.0',
           status: 'CURRENT',
-          version: '3.0',
-          minVersion: '3.0',
+          version: MAX_VERSION,
+          minVersion: MIN_VERSION,
           updated: '2023-01-01T00:00:00Z',
           path: '/v3/',
           describedBy: true,

@@ -1,3 +1,4 @@
+import { localVolumeBackend, startVolumeAgent } from '@overcast/block-storage/agent';
 import { bootstrapIdentity, identityKeyDir, KeyRing } from '@overcast/identity/api';
 import { startNetworkAgent } from '@overcast/network/agent';
 import { RevocationList } from '@overcast/shared/auth';
@@ -43,6 +44,8 @@ export async function runAllInOne(sources: ConfigSources): Promise<void> {
   const settings = serviceSettings({ ...sources, env });
   // The other services find identity where this process serves it.
   env['OVERCAST_IDENTITY_URL'] ??= `http://${common.bindHost}:${settings.identity().port}`;
+  // Block storage reads images from, and uploads volumes to, the image service of this process.
+  env['OVERCAST_BLOCK_STORAGE_IMAGE_URL'] ??= `http://${common.bindHost}:${settings.image().port}`;
   const aioSources = { ...sources, env };
   const aioCommon = loadConfig(commonSettings, '', aioSources);
 
@@ -85,12 +88,21 @@ export async function runAllInOne(sources: ConfigSources): Promise<void> {
     await stopAll();
     throw error;
   });
+  // This host's volume agent, always: the configured backends, or qcow2 files under the data dir.
+  const localVolumes = join(dataDir, 'volumes');
+  await mkdir(localVolumes, { recursive: true });
+  const volumeAgent = await startVolumeAgent(aioCommon, aioSources, logger, [localVolumeBackend(localVolumes)]).catch(async (error: unknown) => {
+    await networkAgent?.close();
+    await stopAll();
+    throw error;
+  });
 
   for (const service of started) {
     console.log(`${service.http.name.padEnd(14)} ${service.http.url}`);
   }
   const agentSettings = networkAgent?.agent.describe();
   console.log(`${'network-agent'.padEnd(14)} ${agentSettings ?? 'none: set OVERCAST_NETWORK_AGENT_DRIVER (linuxbridge or ovs) to wire ports on this host'}`);
+  volumeAgent.agent.describe().forEach((backend, index) => console.log(`${(index === 0 ? 'volume-agent' : '').padEnd(14)} ${backend}`));
   console.log(`Overcast all-in-one is up in ${((performance.now() - startedAt) / 1000).toFixed(2)} s; data in ${dataDir}`);
   console.log(`  OS_CLIENT_CONFIG_FILE=${join(dataDir, 'clouds.yaml')} OS_CLOUD=overcast openstack token issue`);
 
@@ -102,6 +114,7 @@ export async function runAllInOne(sources: ConfigSources): Promise<void> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  await volumeAgent.close();
   await networkAgent?.close();
   await stopAll();
   logger.flush();

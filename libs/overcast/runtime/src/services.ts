@@ -1,4 +1,4 @@
-import { BlockStorageModule, blockStorageSettings } from '@overcast/block-storage/api';
+import { blockStorageSettings, openBlockStorageDatabase, startBlockStorage } from '@overcast/block-storage/api';
 import { ComputeModule, computeSettings } from '@overcast/compute/api';
 import { identitySettings, openIdentityDatabase, startIdentity } from '@overcast/identity/api';
 import { imageSettings, openImageDatabase, startImage } from '@overcast/image/api';
@@ -58,8 +58,9 @@ export function openServiceDatabase(name: ServiceName, common: CommonSettings, s
       return openImageDatabase(common, settings.image());
     case 'network':
       return openNetworkDatabase(common, settings.network());
-    case 'compute':
     case 'block-storage':
+      return openBlockStorageDatabase(common, settings['block-storage']());
+    case 'compute':
       return undefined;
   }
 }
@@ -87,7 +88,7 @@ export async function startService(name: ServiceName, common: CommonSettings, so
     }
     case 'block-storage': {
       const blockStorage = settings['block-storage']();
-      return { http: await http(BlockStorageModule.forRoot(common, blockStorage), 'nova', blockStorage.port) };
+      return withDatabase(await openBlockStorageDatabase(common, blockStorage), migrate, (database) => startBlockStorage({ common, settings: blockStorage, database, logger }));
     }
   }
 }

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'block-storage-agent-lib',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'block-storage-api',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};

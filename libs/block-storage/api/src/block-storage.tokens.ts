@@ -1,0 +1,2 @@
+/** DI token of the validated BlockStorageSettings. */
+export const BLOCK_STORAGE_SETTINGS = Symbol('BLOCK_STORAGE_SETTINGS');
