@@ -78,6 +78,10 @@ describe('block-storage volumes: scheduling, quotas and microversions (embedded 
     expectCinderError(await alice.post(volumes, { volume: { size: 50 } }), 413, /VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds allowed gigabytes quota/);
     await admin.put(`/v3/${adminProject}/os-quota-sets/${aliceProject}`, { quota_set: { gigabytes: -1, per_volume_gigabytes: 5 } });
     expectCinderError(await alice.post(volumes, { volume: { size: 6 } }), 413, 'VolumeSizeExceedsLimit: Requested volume size 6G is larger than maximum allowed limit 5G.');
+    // A type's own quota: Alice has two gold volumes already (the one in error counts, as in Cinder).
+    expect((await admin.put(`/v3/${adminProject}/os-quota-sets/${aliceProject}`, { quota_set: { volumes_gold: 2 } })).status).toBe(200);
+    expectCinderError(await alice.post(volumes, { volume: { size: 1, volume_type: 'gold' } }), 413, /volumes_gold/);
+    expect((await alice.post(volumes, { volume: { size: 1 } })).status).toBe(202);
   });
 
   it('refuses bad input with a 400 naming the field, and unknown ids with a 404', async () => {

@@ -114,7 +114,7 @@ export class SnapshotsService implements MetadataOwner {
       if (volume.backendId === null) {
         throw badRequest(`Invalid volume: Volume ${volume.id} is on no backend.`);
       }
-      await this.quotas.check(manager, volume.projectId, { snapshots: 1, gigabytes: volume.size });
+      await this.quotas.check(manager, volume.projectId, { snapshots: 1, gigabytes: volume.size }, undefined, volume.volumeTypeId);
       const snapshot = manager.create(SnapshotEntity, {
         id: randomUUID(),
         projectId: volume.projectId,

@@ -60,7 +60,7 @@ export class VolumeActionsService {
       if (newSize <= volume.size) {
         throw badRequest(`Invalid input received: New size for extend must be greater than current size. (current: ${volume.size}, extended: ${newSize}).`);
       }
-      await this.quotas.check(manager, volume.projectId, { gigabytes: newSize - volume.size }, newSize);
+      await this.quotas.check(manager, volume.projectId, { gigabytes: newSize - volume.size }, newSize, volume.volumeTypeId);
       await this.backends.claimMore(manager, backend.id, newSize - volume.size);
       await manager.update(VolumeEntity, { id }, { status: 'extending' });
       return { volume: { ...volume, status: 'extending' as VolumeStatus }, backend };

@@ -158,7 +158,7 @@ export class VolumesService implements MetadataOwner {
       if (zone !== undefined && !(await this.backends.availabilityZones(manager)).some((known) => known.zoneName === zone)) {
         throw badRequest(`Invalid input received: Availability zone '${zone}' is invalid.`);
       }
-      await this.quotas.check(manager, caller.projectId, { volumes: 1, gigabytes: size }, size);
+      await this.quotas.check(manager, caller.projectId, { volumes: 1, gigabytes: size }, size, type.id);
       const multiattach = input.multiattach ?? type.extraSpecs['multiattach'] === '<is> True';
       const row = manager.create(VolumeEntity, {
         id,
