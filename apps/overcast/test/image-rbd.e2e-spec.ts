@@ -1,6 +1,6 @@
-import { type CephCluster, passwordAuthRequest, startCephCluster } from '@overcast/shared/testing';
+import { type CephCluster, eventually, passwordAuthRequest, startCephCluster } from '@overcast/shared/testing';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -8,8 +8,11 @@ import { type AllInOne, startAllInOne } from './overcast-process';
 
 const ADMIN_PASSWORD = 'image-rbd-admin';
 
-/** The image service with two stores, a directory and a real Ceph pool, as Glance's multi-store. */
-describe('image service on a Ceph RBD store', () => {
+/**
+ * The image service with two stores, a directory and a real Ceph pool, as Glance's multi-store;
+ * and block storage with an rbd backend on the same pool, cloning the images kept there.
+ */
+describe('image service on a Ceph RBD store, and volumes cloned from it', () => {
   let ceph: CephCluster;
   let aio: AllInOne;
   let configDir: string;
@@ -31,7 +34,10 @@ describe('image service on a Ceph RBD store', () => {
             { driver: 'rbd', id: 'ceph', pool: ceph.pool, cephConf: ceph.confPath },
           ],
           defaultStore: 'local',
+          // The rbd volume backend finds the image's RBD snapshot through direct_url.
+          showDirectUrl: true,
         },
+        'volume-agent': { backends: [{ name: 'ceph', driver: 'rbd', pool: ceph.pool, cephConf: ceph.confPath }] },
       }),
     );
     aio = await startAllInOne(ADMIN_PASSWORD, { OVERCAST_CONFIG_FILE: configFile });
@@ -86,6 +92,42 @@ describe('image service on a Ceph RBD store', () => {
     expect((await api(`/v2/images/${created.id}`, { method: 'DELETE' })).status).toBe(204);
     expect(await rbdImages()).toEqual([]);
   });
+
+  it('makes a volume from an image kept in RBD as a copy-on-write clone of its snapshot, with its bytes', async () => {
+    const created = (await (await api('/v2/images', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'golden', disk_format: 'raw', container_format: 'bare' }) })).json()) as { id: string };
+    const data = randomBytes(2 * 1024 * 1024);
+    expect((await api(`/v2/images/${created.id}/file`, { method: 'PUT', headers: { 'Content-Type': 'application/octet-stream', 'X-Image-Meta-Store': 'ceph' }, body: data })).status).toBe(204);
+    const image = (await (await api(`/v2/images/${created.id}`)).json()) as { direct_url?: string };
+    expect(image.direct_url).toMatch(new RegExp(`^rbd://${ceph.fsid}/${ceph.pool}/${created.id}/snap$`));
+
+    const projectId = (JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as { project: { id: string } }).project.id;
+    const volumes = `${aio.urls['block-storage']}/v3/${projectId}/volumes`;
+    const volumeApi = (url: string, init: RequestInit = {}) => fetch(url, { ...init, headers: { 'X-Auth-Token': token, 'Content-Type': 'application/json' } });
+    const volume = ((await (await volumeApi(volumes, { method: 'POST', body: JSON.stringify({ volume: { size: 1, imageRef: created.id } }) })).json()) as { volume: { id: string } }).volume;
+    const ready = await eventually(
+      async () => ((await (await volumeApi(`${volumes}/${volume.id}`)).json()) as { volume: { status: string } }).volume.status,
+      (status) => status !== 'creating',
+      60_000,
+    );
+    expect(ready).toBe('available');
+    const info = JSON.parse(await ceph.run(['rbd', 'info', '--format', 'json', `${ceph.pool}/volume-${volume.id}`])) as { size: number; parent?: { pool: string; image: string; snapshot: string } };
+    expect(info).toMatchObject({ size: 1024 ** 3, parent: { pool: ceph.pool, image: created.id, snapshot: 'snap' } });
+    const head = join(configDir, 'volume-head.raw');
+    await ceph.run(['rbd', 'export', `${ceph.pool}/volume-${volume.id}`, head]);
+    expect((await readFile(head)).subarray(0, data.length).equals(data)).toBe(true);
+    await rm(head);
+
+    // While the clone lives the image cannot go; once the volume is deleted, it can.
+    expect((await api(`/v2/images/${created.id}`, { method: 'DELETE' })).status).toBe(409);
+    expect((await volumeApi(`${volumes}/${volume.id}`, { method: 'DELETE' })).status).toBe(202);
+    await eventually(
+      async () => (await volumeApi(`${volumes}/${volume.id}`)).status,
+      (status) => status === 404,
+      60_000,
+    );
+    expect((await api(`/v2/images/${created.id}`, { method: 'DELETE' })).status).toBe(204);
+    expect(await rbdImages()).toEqual([]);
+  }, 120_000);
 
   it('refuses a store that is not configured', async () => {
     const created = (await (await api('/v2/images', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'nowhere', disk_format: 'raw', container_format: 'bare' }) })).json()) as { id: string };
