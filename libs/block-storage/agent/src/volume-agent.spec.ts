@@ -191,6 +191,7 @@ describe('VolumeAgent', () => {
           problem,
         },
       ],
+      startedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
     expect(agent.describe()).toEqual([`${HOST}@fast: fake: nothing is stored`, `${HOST}@broken: unusable: ${problem}`]);
 

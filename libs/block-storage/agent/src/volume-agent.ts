@@ -60,6 +60,8 @@ export class VolumeAgent {
   private readonly running = new Set<Promise<void>>();
   private subscription?: BusSubscription;
   private timer?: NodeJS.Timeout;
+  /** Tells the server a restart: what an earlier process was given is lost. */
+  private readonly startedAt = new Date().toISOString();
 
   constructor(
     private readonly bus: MessageBus,
@@ -234,8 +236,12 @@ export class VolumeAgent {
   }
 
   private async report(): Promise<void> {
-    const report: VolumeAgentReport = { host: this.settings.host, backends: await Promise.all([...this.backends.values()].map((backend) => backendReport(backend))) };
-    await this.bus.cast(VOLUME_SERVER_TOPIC, VOLUME_AGENT_PATTERNS.report, report);
+    const report: VolumeAgentReport = {
+      host: this.settings.host,
+      backends: await Promise.all([...this.backends.values()].map((backend) => backendReport(backend))),
+      startedAt: this.startedAt,
+    };
+    await this.bus.cast(VOLUME_SERVER_TOPIC, VOLUME_AGENT_PATTERNS.report, report, { version: '1.1' });
   }
 
   /** A report that may fail without stopping anything: the next one says it all again. */

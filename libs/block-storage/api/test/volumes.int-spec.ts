@@ -1,6 +1,6 @@
 import { type BackendReport } from '@overcast/block-storage/contracts';
 import { BackendEntity } from '@overcast/block-storage/data-access';
-import { type ApiClient } from '@overcast/shared/testing';
+import { type ApiClient, eventually } from '@overcast/shared/testing';
 import { randomUUID } from 'node:crypto';
 import { expectCinderError, startTestBlockStorage, type TestBlockStorage } from './api-harness';
 
@@ -71,6 +71,20 @@ describe('block-storage volumes: scheduling, quotas and microversions (embedded 
     await service.report({ host: 'storage2', backends: [thickBackend('gold', 100)] });
     const placed = (await alice.post(volumes, { volume: { size: 1, volume_type: 'gold' } })).body.volume;
     expect(placed).toMatchObject({ status: 'creating', volume_type: 'gold' });
+  });
+
+  it('fails, saying why, the work a volume agent was given before it restarted', async () => {
+    await admin.post(`/v3/${adminProject}/types`, { volume_type: { name: 'restarting', extra_specs: { volume_backend_name: 'restarting' } } });
+    const firstProcess = new Date(Date.now() - 60_000).toISOString();
+    await service.report({ host: 'storage3', backends: [thickBackend('restarting', 100)], startedAt: firstProcess });
+    const volume = (await alice.post(volumes, { volume: { size: 1, volume_type: 'restarting' } })).body.volume;
+    expect(volume.status).toBe('creating');
+    // The same process reporting again changes nothing; a new one means the create was lost with the old.
+    await service.report({ host: 'storage3', backends: [thickBackend('restarting', 100)], startedAt: firstProcess });
+    expect((await alice.get(`${volumes}/${volume.id}`)).body.volume.status).toBe('creating');
+    await service.report({ host: 'storage3', backends: [thickBackend('restarting', 100)], startedAt: new Date(Date.now() + 1000).toISOString() });
+    await eventually(async () => (await alice.get(`${volumes}/${volume.id}`)).body.volume.status, (status) => status === 'error');
+    expect(await messagesOf(volume.id)).toEqual([expect.objectContaining({ user_message: 'create volume: the volume agent on storage3 restarted before the operation ended' })]);
   });
 
   it("refuses what takes a project over its quota, with Cinder's 413", async () => {

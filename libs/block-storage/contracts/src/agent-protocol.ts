@@ -6,7 +6,7 @@ export const VOLUME_SERVER_TOPIC = 'block-storage-server';
 /** The topic a volume agent serves on its host. */
 export const volumeAgentTopic = (host: string) => `volume.${host}`;
 
-/** Bus patterns between the block-storage service and its volume agents; payload version 1.0. */
+/** Bus patterns between the block-storage service and its volume agents; payload version 1.0, the report 1.1 (`startedAt`). */
 export const VOLUME_AGENT_PATTERNS = {
   /** agent → server (cast), at start-up and then periodically: a VolumeAgentReport. */
   report: 'volume.agent.report',
@@ -47,6 +47,12 @@ export interface BackendReport {
 export interface VolumeAgentReport {
   host: string;
   backends: BackendReport[];
+  /**
+   * When this agent process started (ISO 8601). Operations run at most once: work the server
+   * handed to an earlier process of the host and still waits for was lost with it. Absent from
+   * agents before 1.1, which are then only known lost once they stop reporting.
+   */
+  startedAt?: string;
 }
 
 /** Image data the agent fetches with the requester's token. */

@@ -6,6 +6,7 @@ import { SnapshotEntity } from './entities/snapshot.entity';
 import { VolumeTypeEntity, VolumeTypeProjectEntity } from './entities/volume-type.entity';
 import { VolumeEntity } from './entities/volume.entity';
 import { BlockStorageSchema1764400000000 } from './migrations/1764400000000-BlockStorageSchema';
+import { BackendAgentStart1764500000000 } from './migrations/1764500000000-BackendAgentStart';
 
 export * from './entities/attachment.entity';
 export * from './entities/backend.entity';
@@ -18,4 +19,4 @@ export * from './entities/volume.entity';
 export const BLOCK_STORAGE_ENTITIES = [VolumeTypeEntity, VolumeTypeProjectEntity, BackendEntity, VolumeEntity, SnapshotEntity, AttachmentEntity, QuotaEntity, MessageEntity];
 
 /** In the order they apply; each is safe to run with the previous release's code still serving. */
-export const BLOCK_STORAGE_MIGRATIONS = [BlockStorageSchema1764400000000];
+export const BLOCK_STORAGE_MIGRATIONS = [BlockStorageSchema1764400000000, BackendAgentStart1764500000000];

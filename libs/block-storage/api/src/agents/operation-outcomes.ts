@@ -139,27 +139,33 @@ export class OperationOutcomes {
   /** Volumes and snapshots still waiting on an agent that has stopped reporting fail, saying so. */
   async failAbandoned(): Promise<void> {
     const downSince = new Date(Date.now() - this.settings.backendDownSeconds * 1000);
-    const down = (await this.backends.all()).filter((backend) => backend.reportedAt < downSince);
-    if (down.length === 0) {
+    for (const backend of (await this.backends.all()).filter((candidate) => candidate.reportedAt < downSince)) {
+      await this.failWaiting([backend], downSince, `the volume agent of ${backend.host}@${backend.name} stopped reporting before the operation ended`);
+    }
+  }
+
+  /** Fails the volumes and snapshots on `backends` that have waited on their agent since before `since`. */
+  async failWaiting(backends: readonly BackendEntity[], since: Date, reason: string): Promise<void> {
+    const ids = backends.map((backend) => backend.id);
+    if (ids.length === 0) {
       return;
     }
-    const names = new Map(down.map((backend) => [backend.id, `${backend.host}@${backend.name}`]));
-    const volumes = await this.dataSource.manager.findBy(VolumeEntity, { backendId: In([...names.keys()]), status: In(Object.keys(WAITING_ON)), updatedAt: LessThan(downSince) });
+    const volumes = await this.dataSource.manager.findBy(VolumeEntity, { backendId: In(ids), status: In(Object.keys(WAITING_ON)), updatedAt: LessThan(since) });
     for (const volume of volumes) {
       const operation = WAITING_ON[volume.status];
       if (operation !== undefined) {
-        await this.apply({ operation, id: volume.id, host: '', backend: '', error: `the volume agent of ${names.get(volume.backendId ?? '')} stopped reporting before the operation ended` });
+        await this.apply({ operation, id: volume.id, host: '', backend: '', error: reason });
       }
     }
     const snapshots = await this.dataSource.manager
       .createQueryBuilder(SnapshotEntity, 's')
       .innerJoin(VolumeEntity, 'v', 'v.id = s.volume_id')
-      .where('v.backend_id IN (:...ids)', { ids: [...names.keys()] })
+      .where('v.backend_id IN (:...ids)', { ids })
       .andWhere("s.status IN ('creating', 'deleting')")
-      .andWhere('s.updated_at < :downSince', { downSince })
+      .andWhere('s.updated_at < :since', { since })
       .getMany();
     for (const snapshot of snapshots) {
-      await this.apply({ operation: snapshot.status === 'creating' ? 'snapshot.create' : 'snapshot.delete', id: snapshot.id, host: '', backend: '', error: 'the volume agent stopped reporting before the operation ended' });
+      await this.apply({ operation: snapshot.status === 'creating' ? 'snapshot.create' : 'snapshot.delete', id: snapshot.id, host: '', backend: '', error: reason });
     }
   }
 }

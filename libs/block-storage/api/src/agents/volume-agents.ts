@@ -22,7 +22,7 @@ export class VolumeAgents implements OnApplicationBootstrap, OnApplicationShutdo
 
   async onApplicationBootstrap(): Promise<void> {
     this.subscription = await this.bus.serve(VOLUME_SERVER_TOPIC, {
-      [VOLUME_AGENT_PATTERNS.report]: (report: VolumeAgentReport) => this.backends.record(report),
+      [VOLUME_AGENT_PATTERNS.report]: (report: VolumeAgentReport) => this.report(report),
       [VOLUME_AGENT_PATTERNS.operationDone]: (outcome: OperationOutcome) => this.outcomes.apply(outcome),
     });
     this.sweep = setInterval(
@@ -30,6 +30,15 @@ export class VolumeAgents implements OnApplicationBootstrap, OnApplicationShutdo
       ABANDONED_SWEEP_MS,
     );
     this.sweep.unref();
+  }
+
+  /** Records a report; a restarted agent's unfinished work is failed, saying so. */
+  private async report(report: VolumeAgentReport): Promise<void> {
+    const restarted = await this.backends.record(report);
+    if (restarted.length > 0 && report.startedAt !== undefined) {
+      this.logger.warn(`the volume agent on ${report.host} restarted: failing what its previous process left unfinished`);
+      await this.outcomes.failWaiting(restarted, new Date(report.startedAt), `the volume agent on ${report.host} restarted before the operation ended`);
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {

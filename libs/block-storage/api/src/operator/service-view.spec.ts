@@ -21,6 +21,7 @@ const backend = {
   disabled: true,
   disabledReason: 'maintenance',
   reportedAt: new Date('2025-01-02T03:04:05.000Z'),
+  agentStartedAt: null,
 } satisfies BackendEntity;
 
 describe('hostMatches', () => {

@@ -37,13 +37,18 @@ export class BackendsService {
     @Inject(BLOCK_STORAGE_SETTINGS) private readonly settings: BlockStorageSettings,
   ) {}
 
-  /** An agent's report: its backends' capacity and health, as of now. */
-  async record(report: VolumeAgentReport): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
+  /**
+   * An agent's report: its backends' capacity and health, as of now. Answers those of its backends
+   * that a restarted agent process reports for the first time: what they were given before is lost.
+   */
+  async record(report: VolumeAgentReport): Promise<BackendEntity[]> {
+    const startedAt = report.startedAt === undefined ? null : new Date(report.startedAt);
+    return this.dataSource.transaction(async (manager) => {
+      const restarted: BackendEntity[] = [];
       for (const backend of report.backends) {
         const existing = await manager.findOne(BackendEntity, { where: { host: report.host, name: backend.name }, lock: { mode: 'pessimistic_write' } });
         const capacity = backend.capacity;
-        await manager.save(BackendEntity, {
+        const saved = await manager.save(BackendEntity, {
           id: existing?.id ?? randomUUID(),
           host: report.host,
           name: backend.name,
@@ -63,8 +68,13 @@ export class BackendsService {
           disabled: existing?.disabled ?? false,
           disabledReason: existing?.disabledReason ?? null,
           reportedAt: new Date(),
+          agentStartedAt: startedAt ?? existing?.agentStartedAt ?? null,
         });
+        if (existing?.agentStartedAt && startedAt && existing.agentStartedAt.getTime() !== startedAt.getTime()) {
+          restarted.push(saved);
+        }
       }
+      return restarted;
     });
   }
 

@@ -26,4 +26,6 @@ export class BackendEntity {
   @Column('boolean') disabled!: boolean;
   @Column('varchar', { length: 255, name: 'disabled_reason', nullable: true }) disabledReason!: string | null;
   @Column('timestamptz', { name: 'reported_at' }) reportedAt!: Date;
+  /** When the reporting agent process started: a new value means a restart, and the loss of what it was given. */
+  @Column('timestamptz', { name: 'agent_started_at', nullable: true }) agentStartedAt!: Date | null;
 }
