@@ -31,6 +31,11 @@ describe('FileVolumeDriver', () => {
     expect(() => new FileVolumeDriver({ directory: directory.path, format: 'raw', storageProtocol: 'nfs', nfsShare: '/srv' })).toThrow("'server:/export'");
   });
 
+  it('offers multiattach for raw files only: qcow2 metadata cannot be shared by writers', () => {
+    expect(new FileVolumeDriver({ directory: directory.path, format: 'raw' }).capabilities.multiattach).toBe(true);
+    expect(new FileVolumeDriver({ directory: directory.path, format: 'qcow2' }).capabilities.multiattach).toBe(false);
+  });
+
   it("returns Cinder's connection info: nfs with the share, else os-brick's local", async () => {
     const volume = { id: 'v1', sizeGb: 1 };
     const local = new FileVolumeDriver({ directory: directory.path, format: 'qcow2', storageProtocol: 'glusterfs' });

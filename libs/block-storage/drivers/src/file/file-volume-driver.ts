@@ -71,8 +71,12 @@ async function virtualSize(path: string, format: 'qcow2' | 'raw'): Promise<numbe
 export class FileVolumeDriver extends VolumeDriver {
   readonly driver = 'file';
   readonly storageProtocol: 'file' | 'nfs' | 'glusterfs';
-  // Extending or sharing a file that a running qemu holds needs the hypervisor's help (Nova-assisted, in Cinder).
-  readonly capabilities: VolumeDriverCapabilities = { cloneImages: false, multiattach: false, extendInUse: false };
+  /**
+   * Extending a file that a running qemu holds needs the hypervisor's help (Nova-assisted, in
+   * Cinder). Several hosts may share a raw file (libvirt's `<shareable/>`), never a qcow2 one: its
+   * metadata would be written by each.
+   */
+  readonly capabilities: VolumeDriverCapabilities;
   private readonly directory: string;
   private readonly format: 'qcow2' | 'raw';
   private readonly nfsShare?: string;
@@ -89,6 +93,7 @@ export class FileVolumeDriver extends VolumeDriver {
     super();
     this.directory = resolve(options.directory);
     this.format = options.format;
+    this.capabilities = { cloneImages: false, multiattach: options.format === 'raw', extendInUse: false };
     this.storageProtocol = options.storageProtocol ?? 'file';
     if ((this.storageProtocol === 'nfs') !== (options.nfsShare !== undefined)) {
       throw new Error(`the file volume driver takes nfsShare with storageProtocol 'nfs', and only then (storageProtocol is '${this.storageProtocol}')`);
