@@ -8,9 +8,9 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { AgentCommands } from '../agents/agent-commands';
 import { bodyMember } from '../common/body';
-import { type Caller, resourceNotFound } from '../common/caller';
-import { listsEveryProject } from '../common/query';
-import { isUuid } from '../common/uuid';
+import { type Caller } from '../common/caller';
+import { listScope } from '../common/query';
+import { visibleRow } from '../common/visible-row';
 import { type View } from '../common/cinder-list';
 import { VolumeActionsService } from '../volumes/volume-actions.service';
 import { VolumesService } from '../volumes/volumes.service';
@@ -46,11 +46,7 @@ export class AttachmentsService {
   ) {}
 
   async visible(caller: Caller, id: string, manager: EntityManager = this.dataSource.manager): Promise<AttachmentEntity> {
-    const attachment = isUuid(id) ? await manager.findOneBy(AttachmentEntity, { id }) : null;
-    if (attachment === null || !caller.sees(attachment)) {
-      throw resourceNotFound('VolumeAttachment', id);
-    }
-    return attachment;
+    return visibleRow(manager, AttachmentEntity, caller, 'VolumeAttachment', id);
   }
 
   view(attachment: AttachmentEntity): View {
@@ -59,8 +55,7 @@ export class AttachmentsService {
 
   async list(caller: Caller, query: Record<string, unknown>): Promise<View[]> {
     caller.enforce('read');
-    const everyProject = listsEveryProject(caller, query);
-    const attachments = await this.dataSource.manager.findBy(AttachmentEntity, everyProject ? {} : { projectId: caller.projectId });
+    const attachments = await this.dataSource.manager.findBy(AttachmentEntity, listScope(caller, query));
     return attachments
       .filter((attachment) => (query['volume_id'] === undefined || attachment.volumeId === query['volume_id']) && (query['instance_id'] === undefined || attachment.instanceUuid === query['instance_id']))
       .map(attachmentView);

@@ -1,4 +1,5 @@
 import { badRequest, notFound, sortByKeys } from '@overcast/shared/core';
+import { queryValue } from './query';
 
 export type View = Record<string, unknown>;
 
@@ -7,11 +8,6 @@ const OLD_NAMES: Record<string, string> = { display_name: 'name', display_descri
 
 /** What Cinder reads from a list's query string besides the filters. */
 const CONTROL_PARAMETERS = new Set(['limit', 'marker', 'offset', 'sort', 'sort_key', 'sort_dir', 'all_tenants', 'with_count']);
-
-function first(query: Record<string, unknown>, name: string): string | undefined {
-  const value = query[name];
-  return value === undefined ? undefined : String(Array.isArray(value) ? value[0] : value);
-}
 
 /** `metadata={'k': 'v'}` as the cinder client writes it: a Python dict literal of strings. */
 function parseMetadataFilter(text: string): Record<string, string> {
@@ -40,9 +36,9 @@ function matches(view: View, name: string, wanted: string): boolean {
 
 /** The sort pairs of `sort=key:dir,…` or `sort_key`/`sort_dir`; Cinder's default is newest first. */
 function sortOrder(query: Record<string, unknown>, sortable: readonly string[]): { key: string; descending: boolean }[] {
-  const sort = first(query, 'sort');
-  const sortKey = first(query, 'sort_key');
-  if (sort !== undefined && (sortKey !== undefined || first(query, 'sort_dir') !== undefined)) {
+  const sort = queryValue(query, 'sort');
+  const sortKey = queryValue(query, 'sort_key');
+  if (sort !== undefined && (sortKey !== undefined || queryValue(query, 'sort_dir') !== undefined)) {
     throw badRequest("Invalid input received: The 'sort_key' and 'sort_dir' parameters are deprecated and cannot be used with the 'sort' parameter.");
   }
   const pairs =
@@ -52,7 +48,7 @@ function sortOrder(query: Record<string, unknown>, sortable: readonly string[]):
           return { key, direction };
         })
       : sortKey !== undefined
-        ? [{ key: sortKey, direction: first(query, 'sort_dir') ?? 'desc' }]
+        ? [{ key: sortKey, direction: queryValue(query, 'sort_dir') ?? 'desc' }]
         : [{ key: 'created_at', direction: 'desc' }];
   return pairs.map(({ key: given, direction }) => {
     const key = OLD_NAMES[given] ?? given;
@@ -83,7 +79,7 @@ export interface ListOptions {
 export function listPage(views: readonly View[], query: Record<string, unknown>, options: ListOptions): { items: View[]; links: { rel: 'next'; href: string }[] } {
   let items = views.filter((view) =>
     Object.keys(query).every((given) => {
-      const wanted = first(query, given);
+      const wanted = queryValue(query, given);
       const name = OLD_NAMES[given] ?? given;
       return CONTROL_PARAMETERS.has(name) || !options.filters.includes(name) || wanted === undefined || matches(view, name, wanted);
     }),
@@ -92,8 +88,8 @@ export function listPage(views: readonly View[], query: Record<string, unknown>,
   const order = [...sortOrder(query, options.sortable), { key: 'id', descending: true }];
   items = sortByKeys(items, order);
 
-  const limitText = first(query, 'limit');
-  const offsetText = first(query, 'offset');
+  const limitText = queryValue(query, 'limit');
+  const offsetText = queryValue(query, 'offset');
   for (const [name, text] of [
     ['limit', limitText],
     ['offset', offsetText],
@@ -102,7 +98,7 @@ export function listPage(views: readonly View[], query: Record<string, unknown>,
       throw badRequest(`Invalid input received: ${name} param must be an integer`);
     }
   }
-  const marker = first(query, 'marker');
+  const marker = queryValue(query, 'marker');
   if (marker !== undefined) {
     const index = items.findIndex((item) => item['id'] === marker);
     if (index < 0) {

@@ -2,13 +2,15 @@ import { badRequest } from '@overcast/shared/core';
 import { booleanText } from './body';
 import { type Caller } from './caller';
 
-function single(value: unknown): unknown {
-  return Array.isArray(value) ? value[0] : value;
+/** A query parameter's value as text (the first, when it is repeated). */
+export function queryValue(query: Record<string, unknown>, name: string): string | undefined {
+  const value = query[name];
+  return value === undefined ? undefined : String(Array.isArray(value) ? value[0] : value);
 }
 
 /** Cinder's `get_bool_param`: a query flag in its boolean words, false when absent, 400 otherwise. */
 export function booleanQuery(query: Record<string, unknown>, name: string): boolean {
-  const value = single(query[name]);
+  const value = queryValue(query, name);
   if (value === undefined) {
     return false;
   }
@@ -20,6 +22,11 @@ export function booleanQuery(query: Record<string, unknown>, name: string): bool
 }
 
 /** Whether a list covers every project: an admin asking with `all_tenants`. */
-export function listsEveryProject(caller: Caller, query: Record<string, unknown>): boolean {
-  return caller.isAdmin && ['1', 'true', 'True'].includes(String(single(query['all_tenants']) ?? ''));
+function listsEveryProject(caller: Caller, query: Record<string, unknown>): boolean {
+  return caller.isAdmin && ['1', 'true', 'True'].includes(queryValue(query, 'all_tenants') ?? '');
+}
+
+/** The where-clause of a list: every project's rows (an admin with `all_tenants`), or the caller's project's. */
+export function listScope(caller: Caller, query: Record<string, unknown>): { projectId?: string } {
+  return listsEveryProject(caller, query) ? {} : { projectId: caller.projectId };
 }

@@ -7,7 +7,7 @@ import { type BlockStorageSettings } from '../block-storage.config';
 import { BLOCK_STORAGE_SETTINGS } from '../block-storage.tokens';
 import { type Caller, resourceNotFound } from '../common/caller';
 import { listPage, type View } from '../common/cinder-list';
-import { listsEveryProject } from '../common/query';
+import { listScope } from '../common/query';
 import { isUuid } from '../common/uuid';
 import { messageView } from './message-view';
 
@@ -53,7 +53,7 @@ export class MessagesService {
   /** The project's messages (an admin's `all_tenants`: everyone's); expired ones are gone, as Cinder's cleanup leaves it. */
   async list(caller: Caller, query: Record<string, unknown>, projectUrl: string): Promise<unknown> {
     caller.enforce('read');
-    const where: FindOptionsWhere<MessageEntity> = { expiresAt: MoreThan(new Date()), ...(listsEveryProject(caller, query) ? {} : { projectId: caller.projectId }) };
+    const where: FindOptionsWhere<MessageEntity> = { expiresAt: MoreThan(new Date()), ...listScope(caller, query) };
     const views = (await this.dataSource.manager.findBy(MessageEntity, where)).map((message) => messageView(message, projectUrl));
     const page = listPage(views, query, {
       url: `${projectUrl}/messages`,

@@ -10,9 +10,9 @@ import { AgentCommands } from '../agents/agent-commands';
 import { type BlockStorageSettings } from '../block-storage.config';
 import { BLOCK_STORAGE_SETTINGS } from '../block-storage.tokens';
 import { booleanText, bodyMember, metadataInput, nameInput } from '../common/body';
-import { type Caller, resourceNotFound } from '../common/caller';
-import { listsEveryProject } from '../common/query';
-import { isUuid } from '../common/uuid';
+import { type Caller } from '../common/caller';
+import { listScope } from '../common/query';
+import { visibleRow } from '../common/visible-row';
 import { listPage, type View } from '../common/cinder-list';
 import { type MetadataOwner } from '../common/metadata.controller';
 import { type ApiVersion } from '../common/microversion';
@@ -77,11 +77,7 @@ export class SnapshotsService implements MetadataOwner {
   ) {}
 
   async visible(caller: Caller, id: string, manager: EntityManager = this.dataSource.manager, lock = false): Promise<SnapshotEntity> {
-    const snapshot = isUuid(id) ? await manager.findOne(SnapshotEntity, { where: { id }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) }) : null;
-    if (snapshot === null || !caller.sees(snapshot)) {
-      throw resourceNotFound('Snapshot', id);
-    }
-    return snapshot;
+    return visibleRow(manager, SnapshotEntity, caller, 'Snapshot', id, lock);
   }
 
   view(snapshot: SnapshotEntity, version: ApiVersion): View {
@@ -90,8 +86,7 @@ export class SnapshotsService implements MetadataOwner {
 
   async list(caller: Caller, query: Record<string, unknown>, projectUrl: string, detail: boolean, version: ApiVersion): Promise<unknown> {
     caller.enforce('read');
-    const everyProject = listsEveryProject(caller, query);
-    const snapshots = await this.dataSource.manager.findBy(SnapshotEntity, everyProject ? {} : { projectId: caller.projectId });
+    const snapshots = await this.dataSource.manager.findBy(SnapshotEntity, listScope(caller, query));
     const views = snapshots.map((snapshot) => ({ ...snapshotView(snapshot, version, detail), project_id: snapshot.projectId }));
     const page = listPage(views, query, {
       url: `${projectUrl}/snapshots${detail ? '/detail' : ''}`,

@@ -10,9 +10,9 @@ import { AgentCommands } from '../agents/agent-commands';
 import { type BlockStorageSettings } from '../block-storage.config';
 import { BLOCK_STORAGE_SETTINGS } from '../block-storage.tokens';
 import { booleanText, bodyMember, integerText, metadataInput, nameInput } from '../common/body';
-import { type Caller, resourceNotFound } from '../common/caller';
-import { listsEveryProject } from '../common/query';
-import { isUuid } from '../common/uuid';
+import { type Caller } from '../common/caller';
+import { listScope } from '../common/query';
+import { visibleRow } from '../common/visible-row';
 import { listPage, type View } from '../common/cinder-list';
 import { type MetadataOwner } from '../common/metadata.controller';
 import { type GlanceImage, ImageClient } from '../images/image-client';
@@ -85,11 +85,7 @@ export class VolumesService implements MetadataOwner {
 
   /** The volume, if the caller may see it; Cinder's 404 otherwise. */
   async visible(caller: Caller, id: string, manager: EntityManager = this.dataSource.manager, lock = false): Promise<VolumeEntity> {
-    const volume = isUuid(id) ? await manager.findOne(VolumeEntity, { where: { id }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) }) : null;
-    if (volume === null || !caller.sees(volume)) {
-      throw resourceNotFound('Volume', id);
-    }
-    return volume;
+    return visibleRow(manager, VolumeEntity, caller, 'Volume', id, lock);
   }
 
   /** The volumes' views; `extended` for show and list (see VolumeViewContext). */
@@ -112,8 +108,7 @@ export class VolumesService implements MetadataOwner {
 
   async list(caller: Caller, query: Record<string, unknown>, projectUrl: string, detail: boolean): Promise<{ volumes: View[]; volumes_links?: unknown[] }> {
     caller.enforce('read');
-    const everyProject = listsEveryProject(caller, query);
-    const volumes = await this.dataSource.manager.find(VolumeEntity, { where: everyProject ? {} : { projectId: caller.projectId } });
+    const volumes = await this.dataSource.manager.findBy(VolumeEntity, listScope(caller, query));
     const views = (await this.views(volumes, caller, projectUrl, true)).map((view) => ({ ...view, project_id: view['os-vol-tenant-attr:tenant_id'] }));
     const page = listPage(views, query, { url: `${projectUrl}/volumes${detail ? '/detail' : ''}`, maxLimit: this.settings.maxPageSize, filters: VOLUME_FILTERS, sortable: VOLUME_SORT_KEYS });
     const items = page.items.map(({ project_id: _projectId, ...view }) => (detail ? view : { id: view['id'], name: view['name'], links: view['links'] }));
@@ -123,8 +118,7 @@ export class VolumesService implements MetadataOwner {
   /** `/volumes/summary` (3.12): how many volumes, how many GiB. */
   async summary(caller: Caller, query: Record<string, unknown>): Promise<unknown> {
     caller.enforce('read');
-    const everyProject = listsEveryProject(caller, query);
-    const volumes = await this.dataSource.manager.find(VolumeEntity, { where: everyProject ? {} : { projectId: caller.projectId } });
+    const volumes = await this.dataSource.manager.findBy(VolumeEntity, listScope(caller, query));
     return { 'volume-summary': { total_size: volumes.reduce((sum, volume) => sum + volume.size, 0), total_count: volumes.length } };
   }
 
@@ -281,10 +275,7 @@ export class VolumesService implements MetadataOwner {
   }
 
   private async snapshotSource(manager: EntityManager, caller: Caller, id: string): Promise<SnapshotEntity> {
-    const snapshot = isUuid(id) ? await manager.findOneBy(SnapshotEntity, { id }) : null;
-    if (snapshot === null || !caller.sees(snapshot)) {
-      throw resourceNotFound('Snapshot', id);
-    }
+    const snapshot = await visibleRow(manager, SnapshotEntity, caller, 'Snapshot', id);
     if (snapshot.status !== 'available') {
       throw badRequest(`Invalid input received: Originating snapshot status must be one of 'available' values`);
     }
