@@ -59,6 +59,18 @@ export class OperationOutcomes {
     private readonly agents: AgentCommands,
   ) {}
 
+  /**
+   * Sends work to an agent once its state is committed; if the bus will not take it, the operation
+   * fails at once, as if the agent had said so, rather than waiting for an agent that never hears.
+   */
+  async handOver(operation: OperationOutcome['operation'], id: string, send: () => Promise<void>, outcome: Pick<OperationOutcome, 'sizeGb'> = {}): Promise<void> {
+    try {
+      await send();
+    } catch (error) {
+      await this.apply({ operation, id, host: '', backend: '', ...outcome, error: `the volume agent could not be reached: ${error instanceof Error ? error.message : String(error)}` });
+    }
+  }
+
   async apply(outcome: OperationOutcome): Promise<void> {
     if (outcome.error !== undefined) {
       this.logger.warn(`${outcome.operation} of ${outcome.id} on ${outcome.host}@${outcome.backend} failed: ${outcome.error}`);

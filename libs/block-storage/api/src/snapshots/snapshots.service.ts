@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { AgentCommands } from '../agents/agent-commands';
+import { OperationOutcomes } from '../agents/operation-outcomes';
 import { type BlockStorageSettings } from '../block-storage.config';
 import { BLOCK_STORAGE_SETTINGS } from '../block-storage.tokens';
 import { booleanText, bodyMember, metadataInput, nameInput } from '../common/body';
@@ -16,7 +17,6 @@ import { visibleRow } from '../common/visible-row';
 import { listPage, type View } from '../common/cinder-list';
 import { type MetadataOwner } from '../common/metadata.controller';
 import { type ApiVersion } from '../common/microversion';
-import { MessagesService } from '../messages/messages.service';
 import { QuotasService } from '../quotas/quotas.service';
 import { VolumesService } from '../volumes/volumes.service';
 
@@ -72,8 +72,8 @@ export class SnapshotsService implements MetadataOwner {
     @Inject(BLOCK_STORAGE_SETTINGS) private readonly settings: BlockStorageSettings,
     private readonly volumes: VolumesService,
     private readonly quotas: QuotasService,
-    private readonly messages: MessagesService,
     private readonly agents: AgentCommands,
+    private readonly outcomes: OperationOutcomes,
   ) {}
 
   async visible(caller: Caller, id: string, manager: EntityManager = this.dataSource.manager, lock = false): Promise<SnapshotEntity> {
@@ -125,7 +125,7 @@ export class SnapshotsService implements MetadataOwner {
       return { snapshot, backend: await manager.findOneByOrFail(BackendEntity, { id: volume.backendId }) };
     });
     const { snapshot, backend } = work;
-    await this.send(snapshot, () => this.agents.cast(backend, VOLUME_AGENT_PATTERNS.createSnapshot, { snapshot: { id: snapshot.id, volumeId: snapshot.volumeId, sizeGb: snapshot.size } }));
+    await this.outcomes.handOver('snapshot.create', snapshot.id, () => this.agents.cast(backend, VOLUME_AGENT_PATTERNS.createSnapshot, { snapshot: { id: snapshot.id, volumeId: snapshot.volumeId, sizeGb: snapshot.size } }));
     return snapshotView(await this.dataSource.manager.findOneByOrFail(SnapshotEntity, { id: snapshot.id }), version, false);
   }
 
@@ -158,7 +158,7 @@ export class SnapshotsService implements MetadataOwner {
       return { snapshot: { ...snapshot, status: 'deleting' as const }, backend };
     });
     if (work !== undefined) {
-      await this.send(work.snapshot, () => this.agents.cast(work.backend, VOLUME_AGENT_PATTERNS.deleteSnapshot, { snapshot: { id, volumeId: work.snapshot.volumeId, sizeGb: work.snapshot.size } }));
+      await this.outcomes.handOver('snapshot.delete', id, () => this.agents.cast(work.backend, VOLUME_AGENT_PATTERNS.deleteSnapshot, { snapshot: { id, volumeId: work.snapshot.volumeId, sizeGb: work.snapshot.size } }));
     }
   }
 
@@ -184,15 +184,5 @@ export class SnapshotsService implements MetadataOwner {
       await manager.update(SnapshotEntity, { id }, { metadata });
       return metadata;
     });
-  }
-
-  /** Hands work to the agent; if the bus will not take it, the snapshot fails at once, saying why. */
-  private async send(snapshot: SnapshotEntity, cast: () => Promise<void>): Promise<void> {
-    try {
-      await cast();
-    } catch (error) {
-      await this.dataSource.manager.update(SnapshotEntity, { id: snapshot.id }, { status: snapshot.status === 'deleting' ? 'error_deleting' : 'error' });
-      await this.messages.recordFailure({ projectId: snapshot.projectId, resourceType: 'VOLUME_SNAPSHOT', resourceId: snapshot.id, action: 'snapshot operation', reason: `the volume agent could not be reached: ${error instanceof Error ? error.message : String(error)}` });
-    }
   }
 }

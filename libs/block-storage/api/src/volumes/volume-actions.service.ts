@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { AgentCommands } from '../agents/agent-commands';
-import { restingStatus } from '../agents/operation-outcomes';
+import { OperationOutcomes, restingStatus } from '../agents/operation-outcomes';
 import { booleanText, bodyMember, integerText } from '../common/body';
 import { type Caller } from '../common/caller';
 import { ImageClient } from '../images/image-client';
@@ -31,6 +31,7 @@ export class VolumeActionsService {
     private readonly backends: BackendsService,
     private readonly images: ImageClient,
     private readonly agents: AgentCommands,
+    private readonly outcomes: OperationOutcomes,
   ) {}
 
   /** Runs `change` on the locked volume in a transaction, after the policy check. */
@@ -65,7 +66,7 @@ export class VolumeActionsService {
       await manager.update(VolumeEntity, { id }, { status: 'extending' });
       return { volume: { ...volume, status: 'extending' as VolumeStatus }, backend };
     });
-    await this.volumes.handOver(work.volume, () => this.agents.cast(work.backend, VOLUME_AGENT_PATTERNS.extendVolume, { volume: { id, sizeGb: work.volume.size }, newSizeGb: newSize }));
+    await this.outcomes.handOver('volume.extend', id, () => this.agents.cast(work.backend, VOLUME_AGENT_PATTERNS.extendVolume, { volume: { id, sizeGb: work.volume.size }, newSizeGb: newSize }), { sizeGb: newSize });
   }
 
   async setBootable(caller: Caller, id: string, input: unknown): Promise<void> {
@@ -127,7 +128,7 @@ export class VolumeActionsService {
       await manager.update(VolumeEntity, { id }, { status: 'uploading' });
       return { volume: { ...current, status: 'uploading' as VolumeStatus }, backend: await this.backendOf(manager, current) };
     });
-    await this.volumes.handOver(work.volume, () =>
+    await this.outcomes.handOver('volume.upload-image', id, () =>
       this.agents.cast(work.backend, VOLUME_AGENT_PATTERNS.uploadToImage, { volume: { id, sizeGb: volume.size }, imageId: image.id, diskFormat, fileUrl: this.images.fileUrl(image.id), authToken: caller.auth.rawToken }),
     );
     return {

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager, In } from 'typeorm';
 import { z } from 'zod';
 import { AgentCommands } from '../agents/agent-commands';
+import { OperationOutcomes } from '../agents/operation-outcomes';
 import { type BlockStorageSettings } from '../block-storage.config';
 import { BLOCK_STORAGE_SETTINGS } from '../block-storage.tokens';
 import { booleanText, bodyMember, integerText, metadataInput, nameInput } from '../common/body';
@@ -81,6 +82,7 @@ export class VolumesService implements MetadataOwner {
     private readonly images: ImageClient,
     private readonly messages: MessagesService,
     private readonly agents: AgentCommands,
+    private readonly outcomes: OperationOutcomes,
   ) {}
 
   /** The volume, if the caller may see it; Cinder's 404 otherwise. */
@@ -186,7 +188,7 @@ export class VolumesService implements MetadataOwner {
       return { volume: row, placement: placement instanceof NoValidBackendError ? undefined : { backend: placement, source: this.sourceOf(snapshot, source, image) } };
     });
     if (placement !== undefined) {
-      await this.handOver(volume, () =>
+      await this.outcomes.handOver('volume.create', volume.id, () =>
         this.agents.cast(placement.backend, VOLUME_AGENT_PATTERNS.createVolume, { volume: { id: volume.id, sizeGb: volume.size }, source: placement.source, authToken: caller.auth.rawToken }),
       );
     }
@@ -207,27 +209,6 @@ export class VolumesService implements MetadataOwner {
         return error;
       }
       throw error;
-    }
-  }
-
-  /**
-   * Sends work to an agent after the volume was committed; if the bus will not take it, the
-   * volume fails at once with the reason rather than waiting for an agent that never hears.
-   */
-  async handOver(volume: VolumeEntity, send: () => Promise<void>): Promise<void> {
-    try {
-      await send();
-    } catch (error) {
-      const reason = `the volume agent could not be reached: ${error instanceof Error ? error.message : String(error)}`;
-      await this.dataSource.transaction(async (manager) => {
-        if (volume.status === 'creating') {
-          await this.backends.release(manager, volume.backendId, volume.size);
-          await manager.update(VolumeEntity, { id: volume.id }, { status: 'error', backendId: null });
-        } else {
-          await manager.update(VolumeEntity, { id: volume.id }, { status: volume.status === 'deleting' ? 'error_deleting' : 'error' });
-        }
-        await this.messages.recordFailure({ projectId: volume.projectId, resourceType: 'VOLUME', resourceId: volume.id, action: 'volume operation', reason }, manager);
-      });
     }
   }
 
@@ -340,7 +321,7 @@ export class VolumesService implements MetadataOwner {
       return;
     }
     const { volume, backend, snapshots } = work;
-    await this.handOver(volume, async () => {
+    await this.outcomes.handOver('volume.delete', id, async () => {
       // The volume's own delete follows once its last snapshot is gone (see OperationOutcomes).
       for (const snapshot of snapshots) {
         await this.agents.cast(backend, VOLUME_AGENT_PATTERNS.deleteSnapshot, { snapshot: { id: snapshot.id, volumeId: id, sizeGb: snapshot.size } });
