@@ -25,7 +25,8 @@ export default [
           { sourceTag: 'type:drivers', onlyDependOnLibsWithTags: ['type:contracts', 'type:util', 'type:testing'] },
           { sourceTag: 'type:agent', onlyDependOnLibsWithTags: ['type:drivers', 'type:contracts', 'type:util', 'type:testing'] },
           { sourceTag: 'type:data-access', onlyDependOnLibsWithTags: ['type:data-access', 'type:contracts', 'type:util', 'type:testing'] },
-          { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:util'] },
+          // A contract may name another service's wire shapes (compute's carry block storage's connection info).
+          { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts', 'type:util'] },
           { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util', 'type:testing'] },
           { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:util', 'type:data-access'] },
           // Agents hold no database credentials: no data-access code may reach them.

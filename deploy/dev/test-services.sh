@@ -23,6 +23,9 @@ packages=(
   iproute2 openvswitch-switch dnsmasq-base iptables ipset conntrack ethtool busybox-static
   # IPv6: the routers' advertisements, and the instances' DHCPv6 client (busybox has none)
   radvd isc-dhcp-client
+  # The compute agent's libvirt driver: libvirtd and QEMU (its tests start their own daemons), the
+  # Debian kernel the test guest boots, and the ISO maker for config drives
+  libvirt-daemon-system libvirt-clients qemu-system-x86 linux-image-amd64 genisoimage
 )
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'compute-agent-lib',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};

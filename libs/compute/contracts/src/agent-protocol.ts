@@ -1,0 +1,112 @@
+import { type Connector } from '@overcast/block-storage/contracts';
+import { type BlockDeviceSpec, type HostInventory, type InstanceInfo, type InstanceSpec, type PowerState, type VifSpec } from './instance-data';
+
+/** The compute service's topic: compute agents report to it and tell it how operations ended. */
+export const COMPUTE_SERVER_TOPIC = 'compute-server';
+
+/** The topic a compute agent serves on its host. */
+export const computeAgentTopic = (host: string) => `compute.${host}`;
+
+/** Bus patterns between the compute service and its agents; payload version 1.0. */
+export const COMPUTE_AGENT_PATTERNS = {
+  /** agent → server (cast), at start-up, after each change and periodically: a ComputeAgentReport. */
+  report: 'compute.agent.report',
+  /** agent → server (cast): an InstanceOutcome, once a cast operation has ended. */
+  operationDone: 'compute.operation.done',
+  /** server → agent (cast) operations; each ends with an InstanceOutcome. */
+  build: 'compute.instance.build',
+  destroy: 'compute.instance.destroy',
+  powerOn: 'compute.instance.power-on',
+  powerOff: 'compute.instance.power-off',
+  reboot: 'compute.instance.reboot',
+  pause: 'compute.instance.pause',
+  unpause: 'compute.instance.unpause',
+  suspend: 'compute.instance.suspend',
+  resume: 'compute.instance.resume',
+  snapshot: 'compute.instance.snapshot',
+  attachVolume: 'compute.instance.attach-volume',
+  detachVolume: 'compute.instance.detach-volume',
+  attachInterface: 'compute.instance.attach-interface',
+  detachInterface: 'compute.instance.detach-interface',
+  /** server → agent (call): an InstanceRequest → ConsoleOutput. */
+  consoleOutput: 'compute.instance.console-output',
+} as const;
+
+/** The operations that end with an InstanceOutcome. */
+export type InstanceOperation =
+  | 'build'
+  | 'destroy'
+  | 'power-on'
+  | 'power-off'
+  | 'reboot'
+  | 'pause'
+  | 'unpause'
+  | 'suspend'
+  | 'resume'
+  | 'snapshot'
+  | 'attach-volume'
+  | 'detach-volume'
+  | 'attach-interface'
+  | 'detach-interface';
+
+export interface ComputeAgentReport {
+  host: string;
+  /** When this agent process started (ISO 8601): a new value means work handed to the old one was lost. */
+  startedAt: string;
+  /** Absent when the hypervisor could not say (the host is then not used). */
+  inventory?: HostInventory;
+  /** Why the hypervisor is unusable, when it is. */
+  problem?: string;
+  /** The instances the hypervisor holds and their power states (Nova's power-state sync). */
+  instances: InstanceInfo[];
+  /** What block storage is told of this host when a volume is attached here (os-brick's connector properties). */
+  connector: Connector;
+}
+
+/** What every operation names: the instance, and a token when the agent must call the image service. */
+export interface InstanceRequest {
+  instance: InstanceSpec;
+  /** The requester's token, for the image service; never logged. */
+  authToken?: string;
+}
+
+export interface RebootRequest extends InstanceRequest {
+  type: 'SOFT' | 'HARD';
+}
+
+export interface SnapshotRequest extends InstanceRequest {
+  imageId: string;
+  diskFormat: 'qcow2' | 'raw';
+  /** The image service's `…/v2/images/<id>/file`, to PUT the data to. */
+  fileUrl: string;
+}
+
+export interface VolumeAttachRequest extends InstanceRequest {
+  blockDevice: BlockDeviceSpec;
+}
+
+export interface InterfaceRequest extends InstanceRequest {
+  vif: VifSpec;
+}
+
+export interface ConsoleOutput {
+  /** The guest's serial console, its last `length` lines when asked. */
+  output: string;
+}
+
+export interface ConsoleOutputRequest extends InstanceRequest {
+  length?: number;
+}
+
+/** How a cast operation ended: without `error`, it succeeded. */
+export interface InstanceOutcome {
+  operation: InstanceOperation;
+  instanceId: string;
+  host: string;
+  /** Why it failed, in words a user can act on. */
+  error?: string;
+  /** The instance's power state once the operation ended, when the hypervisor still holds it. */
+  powerState?: PowerState;
+  /** attach-volume, detach-volume: the volume. attach-interface, detach-interface: the port. */
+  resourceId?: string;
+}

@@ -1,0 +1,2 @@
+export * from './agent-protocol';
+export * from './instance-data';

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'compute-drivers',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};

@@ -1,0 +1,4 @@
+export * from './hypervisor-driver';
+export * from './fake/fake-hypervisor-driver';
+export * from './libvirt/libvirt-settings';
+export * from './registry';
