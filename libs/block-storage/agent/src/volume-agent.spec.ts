@@ -12,11 +12,9 @@ import {
 import { createVolumeDriver, FakeVolumeDriver, type ImageSink, type ImageSource } from '@overcast/block-storage/drivers';
 import { createMessageBus, type MessageBus } from '@overcast/shared/bus';
 import { loadConfig } from '@overcast/shared/core';
-import { createTempDir, eventually } from '@overcast/shared/testing';
+import { createTempDir, eventually, ImageDataServer } from '@overcast/shared/testing';
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import { type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
@@ -56,56 +54,11 @@ class RecordingDriver extends FakeVolumeDriver {
   }
 }
 
-/** The image service's data endpoints: GET and PUT `/v2/images/<id>/file`, with the one token it accepts. */
-class ImageService {
-  readonly uploads = new Map<string, { contentType?: string; body: Buffer }>();
-  readonly deleted: string[] = [];
-  private readonly server: Server;
-
-  constructor(private readonly images: Record<string, Buffer>) {
-    this.server = createServer((request, response) => {
-      const id = /^\/v2\/images\/([^/]+)\/file$/.exec(request.url ?? '')?.[1] ?? '';
-      const token = request.headers['x-auth-token'];
-      if (token !== TOKEN) {
-        // Careless on purpose: it says which token it refused, which must not reach the outcome.
-        response.writeHead(401, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { code: 401, title: 'Unauthorized', message: `The token ${String(token)} is not valid.` } }));
-        return;
-      }
-      if (request.method === 'DELETE') {
-        this.deleted.push(/^\/v2\/images\/([^/]+)$/.exec(request.url ?? '')?.[1] ?? '');
-        response.writeHead(204).end();
-        return;
-      }
-      if (request.method === 'PUT') {
-        void buffer(request).then((body) => {
-          this.uploads.set(id, { contentType: request.headers['content-type'], body });
-          response.writeHead(204).end();
-        });
-        return;
-      }
-      const data = this.images[id];
-      response.writeHead(data ? 200 : 404).end(data);
-    });
-  }
-
-  async start(): Promise<void> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-  }
-
-  fileUrl(imageId: string): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/v2/images/${imageId}/file`;
-  }
-
-  async stop(): Promise<void> {
-    await new Promise((resolve) => this.server.close(resolve));
-  }
-}
-
 describe('VolumeAgent', () => {
   let bus: MessageBus;
   let agent: VolumeAgent;
   let driver: RecordingDriver;
-  let images: ImageService;
+  let images: ImageDataServer;
   const reports: VolumeAgentReport[] = [];
   const outcomes: OperationOutcome[] = [];
   const logged: string[] = [];
@@ -151,7 +104,7 @@ describe('VolumeAgent', () => {
       [VOLUME_AGENT_PATTERNS.operationDone]: (outcome: OperationOutcome) => void outcomes.push(outcome),
     });
     driver = new RecordingDriver(50);
-    images = new ImageService({ cirros: IMAGE_BYTES });
+    images = new ImageDataServer({ cirros: IMAGE_BYTES }, TOKEN);
     await images.start();
   });
 

@@ -16,7 +16,8 @@ import {
   type VolumeRequest,
 } from '@overcast/block-storage/contracts';
 import { createVolumeDriver, type VolumeDriver } from '@overcast/block-storage/drivers';
-import { type BusHandler, type BusLogger, type BusMessageMeta, type BusSubscription, type MessageBus } from '@overcast/shared/bus';
+import { type BusHandler, type BusLogger, type BusMessageMeta, type BusSubscription, loggedWork, type MessageBus } from '@overcast/shared/bus';
+import { SerialWork } from '@overcast/shared/core';
 import { deleteImage, imageSink, imageSource } from './image-transfer';
 import { type VolumeAgentSettings, type VolumeBackendSettings } from './volume-agent.config';
 
@@ -56,8 +57,7 @@ const NO_CAPABILITIES: VolumeDriverCapabilities = { cloneImages: false, multiatt
  */
 export class VolumeAgent {
   private readonly backends = new Map<string, Backend>();
-  private readonly queue = new SerialById();
-  private readonly running = new Set<Promise<void>>();
+  private readonly work = new SerialWork();
   private subscription?: BusSubscription;
   private timer?: NodeJS.Timeout;
   /** Tells the server a restart: what an earlier process was given is lost. */
@@ -94,12 +94,9 @@ export class VolumeAgent {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await this.subscription?.close();
-    let grace: NodeJS.Timeout | undefined;
-    const expired = new Promise<'expired'>((resolve) => (grace = setTimeout(() => resolve('expired'), STOP_GRACE_MS)));
-    const ending = await Promise.race([Promise.all(this.running), expired]);
-    clearTimeout(grace);
-    if (ending === 'expired') {
-      this.logger.error({}, `volume agent: stopping with ${this.running.size} operation(s) still under way after ${STOP_GRACE_MS / 1000} s; their volumes stay in their transitional state`);
+    const unfinished = await this.work.drain(STOP_GRACE_MS);
+    if (unfinished > 0) {
+      this.logger.error({}, `volume agent: stopping with ${unfinished} operation(s) still under way after ${STOP_GRACE_MS / 1000} s; their volumes stay in their transitional state`);
     }
   }
 
@@ -178,9 +175,7 @@ export class VolumeAgent {
 
   /** Queues the operation behind those on the same ids and returns at once: the outcome reports how it ended. */
   private launch(request: BackendRequest, meta: BusMessageMeta, operation: Operation): void {
-    const work = this.queue.run(operation.ids, () => this.perform(request, meta, operation));
-    this.running.add(work);
-    void work.finally(() => this.running.delete(work));
+    void this.work.run(operation.ids, () => this.perform(request, meta, operation));
   }
 
   /** Runs an operation and reports its outcome (and the capacity it changed); never rejects. */
@@ -206,22 +201,9 @@ export class VolumeAgent {
   }
 
   /** Runs work on the request's backend, logging its start, its end and how long it took; a failure's message never holds the token. */
-  private async timed<T>(operation: string, id: string, request: BackendRequest, meta: BusMessageMeta, work: (driver: VolumeDriver) => Promise<T>): Promise<T> {
+  private timed<T>(operation: string, id: string, request: BackendRequest, meta: BusMessageMeta, work: (driver: VolumeDriver) => Promise<T>): Promise<T> {
     const context = { operation, id, backend: request.backend, request_id: meta.requestId };
-    const what = `volume agent: ${operation} ${id} on ${request.backend}`;
-    const startedAt = performance.now();
-    this.logger.info(context, `${what} started`);
-    try {
-      const result = await work(this.driverFor(request.backend));
-      const durationMs = Math.round(performance.now() - startedAt);
-      this.logger.info({ ...context, durationMs }, `${what} done in ${durationMs} ms`);
-      return result;
-    } catch (error) {
-      const message = withoutToken(errorText(error), request.authToken);
-      const durationMs = Math.round(performance.now() - startedAt);
-      this.logger.warn({ ...context, durationMs }, `${what} failed after ${durationMs} ms: ${message}`);
-      throw new Error(message);
-    }
+    return loggedWork(this.logger, `volume agent: ${operation} ${id} on ${request.backend}`, context, request.authToken, () => work(this.driverFor(request.backend)));
   }
 
   private driverFor(name: string): VolumeDriver {
@@ -294,35 +276,6 @@ function whereDataLives(settings: VolumeBackendSettings): string {
   }
 }
 
-function withoutToken(message: string, authToken: string | undefined): string {
-  return authToken ? message.split(authToken).join('***') : message;
-}
-
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/**
- * Runs tasks one after another when they share an id, side by side otherwise: a task waits for
- * every earlier task on any of its ids. Tasks must not reject.
- */
-class SerialById {
-  private readonly tails = new Map<string, Promise<void>>();
-
-  run(ids: string[], task: () => Promise<void>): Promise<void> {
-    const keys = [...new Set(ids)];
-    const earlier = keys.flatMap((key) => this.tails.get(key) ?? []);
-    const done = Promise.all(earlier).then(task);
-    for (const key of keys) {
-      this.tails.set(key, done);
-    }
-    void done.then(() => {
-      for (const key of keys) {
-        if (this.tails.get(key) === done) {
-          this.tails.delete(key);
-        }
-      }
-    });
-    return done;
-  }
 }

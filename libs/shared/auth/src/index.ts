@@ -2,6 +2,7 @@ export * from './policy';
 export * from './tokens/token-claims';
 export * from './tokens/verification-keys';
 export * from './tokens/verify-token';
+export * from './tokens/service-token';
 export * from './revocation/revocation-event';
 export * from './revocation/revocation-list';
 export * from './revocation/remote-revocation-feed';

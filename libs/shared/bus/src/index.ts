@@ -14,4 +14,4 @@ export { BusRemoteError, BusTimeoutError, BusUnavailableError } from './bus.erro
 export { createMessageBus, type MessageBusOptions } from './create-message-bus';
 export { BusModule, type BusModuleOptions } from './bus.module';
 export { BusContext, BusServer } from './bus.server';
-export { runAgent } from './run-agent';
+export { loggedWork, type NodeAgent, type RunningNodeAgent, serveNodeAgent, startOnOwnBus } from './run-agent';

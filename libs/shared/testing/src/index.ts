@@ -11,3 +11,8 @@ export * from './host/ceph';
 export * from './host/gluster';
 export * from './host/netns-lab';
 export * from './host/nfs';
+export * from './token-issuer';
+export * from './host/libvirt';
+export * from './host/guest-image';
+export * from './host/guest-network';
+export * from './image-data-server';
