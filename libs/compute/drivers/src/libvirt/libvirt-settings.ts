@@ -7,5 +7,24 @@ export const libvirtSettings = z.object({
   uri: setting.string().default('qemu:///system'),
   /** Where instance disks, console logs and the image cache live. */
   instancesPath: setting.string().default('/var/lib/libvirt/images/overcast'),
+  /**
+   * The guest acceleration: `kvm`, `qemu` (TCG emulation), or `auto`, which boots a kernel under
+   * KVM for a moment and uses KVM only if the guest got going (an openable /dev/kvm proves nothing).
+   */
+  virtType: z.enum(['auto', 'kvm', 'qemu']).default('auto'),
+  /** The kernel the KVM probe boots; the newest /boot/vmlinuz-* when unset. */
+  kvmProbeKernel: setting.string().optional(),
+  /** How long the KVM probe's kernel has to print its banner. */
+  kvmProbeSeconds: setting.integer().min(1).default(3),
+  /** The host's address, as `os-hypervisors` shows it. */
+  hostIp: setting.string().default('127.0.0.1'),
+  /** How long a guest has to shut down by ACPI (power off, soft reboot) before it is stopped hard. */
+  shutdownTimeoutSeconds: setting.integer().min(0).default(60),
+  /** How long spawn waits for the network agent's tap devices to appear. */
+  tapWaitSeconds: setting.integer().min(0).default(60),
+  /** A cached base image no instance uses is removed once unused for this long (Nova's remove_unused_original_minimum_age_seconds). */
+  imageCacheMaxAgeSeconds: setting.integer().min(0).default(86_400),
+  /** How often the image cache cleaner runs (Nova's image_cache.manager_interval). */
+  imageCacheIntervalSeconds: setting.integer().min(1).default(2400),
 });
 export type LibvirtSettings = z.infer<typeof libvirtSettings>;
