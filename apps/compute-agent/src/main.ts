@@ -1,6 +1,7 @@
 import 'reflect-metadata';
-import { runAgent } from '@overcast/shared/bus';
-import { exitWithError } from '@overcast/shared/core';
+import { serveComputeAgent } from '@overcast/compute/agent';
+import { exitWithError, readConfigFile } from '@overcast/shared/core';
 
 // A node agent holds no database credentials: it takes its work from the bus, on `compute.<host>`.
-runAgent('compute').catch((error: unknown) => exitWithError('compute-agent', error));
+const configFile = process.env['OVERCAST_CONFIG_FILE'];
+serveComputeAgent({ env: process.env, file: configFile ? readConfigFile(configFile) : undefined }).catch((error: unknown) => exitWithError('compute-agent', error));

@@ -98,6 +98,9 @@ export interface ConsoleOutputRequest extends InstanceRequest {
   length?: number;
 }
 
+/** The name of the error a call fails with when the host does not hold the instance (the server's 404 or 409). */
+export const INSTANCE_NOT_FOUND = 'InstanceNotFound';
+
 /** How a cast operation ended: without `error`, it succeeded. */
 export interface InstanceOutcome {
   operation: InstanceOperation;

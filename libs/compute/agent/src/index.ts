@@ -1,0 +1,3 @@
+export * from './compute-agent.config';
+export * from './compute-agent';
+export * from './run-compute-agent';
