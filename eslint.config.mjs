@@ -17,7 +17,7 @@ export default [
         banTransitiveDependencies: true,
         depConstraints: [
           // Apps are thin bootstraps: they use libs, never other apps.
-          { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:runtime', 'type:api', 'type:agent', 'type:util', 'type:data-access', 'type:contracts', 'type:testing'] },
+          { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:runtime', 'type:api', 'type:agent', 'type:drivers', 'type:util', 'type:data-access', 'type:contracts', 'type:testing'] },
           // The runtime composes services into processes: the operator command and the all-in-one.
           { sourceTag: 'type:runtime', onlyDependOnLibsWithTags: ['type:api', 'type:agent', 'type:util', 'type:data-access'] },
           { sourceTag: 'type:api', onlyDependOnLibsWithTags: ['type:data-access', 'type:drivers', 'type:contracts', 'type:util', 'type:testing'] },

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { serveVolumeAgent } from '@overcast/block-storage/agent';
+import { serveComputeAgent } from '@overcast/compute/agent';
 import { serveNetworkAgent } from '@overcast/network/agent';
 import { bootstrapIdentity, identityKeyDir, identitySettings, KeyRing, openIdentityDatabase } from '@overcast/identity/api';
 import { CATALOG, configSources as sourcesFrom, openServiceDatabase, runAllInOne, SERVICE_NAMES, type ServiceName, serveService, serviceSettings } from '@overcast/overcast/runtime';
@@ -16,6 +17,11 @@ function serviceName(value: string): ServiceName {
   }
   return value as ServiceName;
 }
+
+/** The node agents `overcast agent <role>` runs. */
+const NODE_AGENTS = { compute: serveComputeAgent, network: serveNetworkAgent, volume: serveVolumeAgent } as const;
+type AgentRole = keyof typeof NODE_AGENTS;
+const AGENT_ROLES = Object.keys(NODE_AGENTS);
 
 const program = new Command('overcast')
   .description('An IaaS cloud that speaks the OpenStack APIs')
@@ -35,13 +41,13 @@ program
 program
   .command('agent')
   .description("run this host's node agent for a service")
-  .argument('<role>', 'network | volume', (value: string) => {
-    if (value !== 'network' && value !== 'volume') {
-      throw new InvalidArgumentError('choose network or volume');
+  .argument('<role>', AGENT_ROLES.join(' | '), (value: string) => {
+    if (!Object.hasOwn(NODE_AGENTS, value)) {
+      throw new InvalidArgumentError(`choose one of ${AGENT_ROLES.join(', ')}`);
     }
-    return value;
+    return value as AgentRole;
   })
-  .action((role: 'network' | 'volume') => (role === 'network' ? serveNetworkAgent(configSources(program)) : serveVolumeAgent(configSources(program))));
+  .action((role: AgentRole) => NODE_AGENTS[role](configSources(program)));
 
 program
   .command('db')
@@ -52,10 +58,6 @@ program
   .action(async (name: ServiceName) => {
     const sources = configSources(program);
     const database = await openServiceDatabase(name, loadConfig(commonSettings, '', sources), sources);
-    if (!database) {
-      console.log(`${name} has no database yet: nothing to migrate`);
-      return;
-    }
     try {
       const applied = await database.migrate();
       console.log(applied.length > 0 ? `${name}: applied ${applied.join(', ')}` : `${name}: schema is up to date`);

@@ -26,6 +26,7 @@ describe('multi-node: identity, compute and network as separate processes on Pos
   let keyDir: string;
   let database: TestDatabase | undefined;
   let networkDatabase: TestDatabase | undefined;
+  let computeDatabase: TestDatabase | undefined;
   let vhost: TestVhost | undefined;
   let env: Record<string, string>;
   let identityUrl: string;
@@ -109,7 +110,11 @@ describe('multi-node: identity, compute and network as separate processes on Pos
       networkDatabase = await createTestDatabase('overcast_multinode_network');
       return networkDatabase;
     };
-    const [testDatabase, testVhost, testNetworkDatabase] = await Promise.all([createDatabase(), createVhost(), createNetworkDatabase()]);
+    const createComputeDatabase = async () => {
+      computeDatabase = await createTestDatabase('overcast_multinode_compute');
+      return computeDatabase;
+    };
+    const [testDatabase, testVhost, testNetworkDatabase, testComputeDatabase] = await Promise.all([createDatabase(), createVhost(), createNetworkDatabase(), createComputeDatabase()]);
 
     env = {
       ...cleanEnvironment(),
@@ -117,6 +122,7 @@ describe('multi-node: identity, compute and network as separate processes on Pos
       OVERCAST_TRANSPORT_URL: testVhost.url,
       OVERCAST_IDENTITY_DATABASE_URL: testDatabase.url,
       OVERCAST_NETWORK_DATABASE_URL: testNetworkDatabase.url,
+      OVERCAST_COMPUTE_DATABASE_URL: testComputeDatabase.url,
       OVERCAST_IDENTITY_URL: identityUrl,
       OVERCAST_ADMIN_PASSWORD: ADMIN_PASSWORD,
       OVERCAST_LOG_LEVEL: 'warn',
@@ -150,6 +156,7 @@ describe('multi-node: identity, compute and network as separate processes on Pos
     const failures = await Promise.allSettled([
       database?.drop(),
       networkDatabase?.drop(),
+      computeDatabase?.drop(),
       vhost?.drop(),
       dataDir === undefined ? undefined : rm(dataDir, { recursive: true, force: true }),
     ]);
@@ -176,6 +183,7 @@ describe('multi-node: identity, compute and network as separate processes on Pos
     const revoke = await fetch(`${identityUrl}/v3/auth/tokens`, { method: 'DELETE', headers: { 'X-Auth-Token': await adminToken(), 'X-Subject-Token': revokedEarly } });
     expect(revoke.status).toBe(204);
 
+    expect(await overcast(['db', 'sync', 'compute'], env)).toMatch(/^compute: applied \w+/);
     const compute = serve('compute');
     await waitUntilHealthy(compute, computeUrl, 30_000);
     expect(await computeStatus(revokedEarly)).toBe(401);

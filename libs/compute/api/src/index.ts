@@ -1,2 +1,3 @@
 export * from './compute.config';
 export * from './compute.module';
+export * from './compute.runner';

@@ -2,9 +2,9 @@ import { Controller, Get, Req } from '@nestjs/common';
 import { Public } from '@overcast/shared/auth';
 import { versionEntry } from '@overcast/shared/core';
 import { type Request } from 'express';
+import { MAX_VERSION, MIN_VERSION } from './common/microversion';
 
-/** Nova v2.1 with no microversion beyond 2.1 yet: clients then send none. */
-const V2_1 = { id: 'v2.1', status: 'CURRENT', version: '2.1', minVersion: '2.1', updated: '2013-07-23T11:33:21Z', path: '/v2.1/' } as const;
+const V2_1 = { id: 'v2.1', status: 'CURRENT', version: MAX_VERSION, minVersion: MIN_VERSION, updated: '2013-07-23T11:33:21Z', path: '/v2.1/' } as const;
 
 @Public()
 @Controller()

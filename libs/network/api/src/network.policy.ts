@@ -7,6 +7,8 @@
 export const NETWORK_POLICY: Record<string, string> = {
   // Neutron's own default: the admin role on any project (as tempest's per-test admin projects have it).
   context_is_admin: 'role:admin',
+  /** The other services' own users (compute binding the ports of the servers it builds), as Neutron's `service_api`. */
+  service_api: 'role:service',
   project_member: 'role:member and project_id:%(project_id)s',
   admin_or_project_member: 'rule:context_is_admin or rule:project_member',
   project_reader: 'role:reader and project_id:%(project_id)s',
@@ -20,7 +22,9 @@ export const NETWORK_POLICY: Record<string, string> = {
   'create_network:router:external': 'rule:context_is_admin',
   'create_network:provider': 'rule:context_is_admin',
   /** Port binding is compute's (and the admin's) business. */
-  'port:binding': 'rule:context_is_admin',
+  'port:binding': 'rule:context_is_admin or rule:service_api',
+  /** Changing and deleting a port: its project's members, and compute on the ports of its servers. */
+  'port:write': 'rule:write or rule:service_api',
   'port:device_owner': 'rule:context_is_admin',
   'router:external_fixed_ips': 'rule:context_is_admin',
   'router:enable_snat': 'rule:context_is_admin',

@@ -1,4 +1,5 @@
 import { localVolumeBackend, startVolumeAgent } from '@overcast/block-storage/agent';
+import { startComputeAgent } from '@overcast/compute/agent';
 import { bootstrapIdentity, identityKeyDir, KeyRing } from '@overcast/identity/api';
 import { startNetworkAgent } from '@overcast/network/agent';
 import { RevocationList } from '@overcast/shared/auth';
@@ -44,8 +45,12 @@ export async function runAllInOne(sources: ConfigSources): Promise<void> {
   const settings = serviceSettings({ ...sources, env });
   // The other services find identity where this process serves it.
   env['OVERCAST_IDENTITY_URL'] ??= `http://${common.bindHost}:${settings.identity().port}`;
-  // Block storage reads images from, and uploads volumes to, the image service of this process.
-  env['OVERCAST_BLOCK_STORAGE_IMAGE_URL'] ??= `http://${common.bindHost}:${settings.image().port}`;
+  // Block storage and compute call the image, network and block-storage services of this process.
+  const localUrl = (service: 'image' | 'network' | 'block-storage') => `http://${common.bindHost}:${settings[service]().port}`;
+  env['OVERCAST_BLOCK_STORAGE_IMAGE_URL'] ??= localUrl('image');
+  env['OVERCAST_COMPUTE_IMAGE_URL'] ??= localUrl('image');
+  env['OVERCAST_COMPUTE_NETWORK_URL'] ??= localUrl('network');
+  env['OVERCAST_COMPUTE_BLOCK_STORAGE_URL'] ??= localUrl('block-storage');
   const aioSources = { ...sources, env };
   const aioCommon = loadConfig(commonSettings, '', aioSources);
 
@@ -53,7 +58,7 @@ export async function runAllInOne(sources: ConfigSources): Promise<void> {
   const startIdentity = async (): Promise<StartedService> => {
     await KeyRing.initialize(identityKeyDir(aioCommon, identitySettings));
     const identity = await startService('identity', aioCommon, aioSources, logger, true);
-    if (firstStart && identity.database) {
+    if (firstStart) {
       const ports = Object.fromEntries(SERVICE_NAMES.map((name) => [name, settings[name]().port]));
       await bootstrapIdentity(identity.database.dataSource, {
         adminPassword: secrets.adminPassword,
@@ -97,12 +102,21 @@ export async function runAllInOne(sources: ConfigSources): Promise<void> {
     throw error;
   });
 
+  // This host's compute agent, always: libvirt (QEMU, KVM where a probe boot shows it works) unless configured otherwise.
+  const computeAgent = await startComputeAgent(aioCommon, aioSources, logger).catch(async (error: unknown) => {
+    await volumeAgent.close();
+    await networkAgent?.close();
+    await stopAll();
+    throw error;
+  });
+
   for (const service of started) {
     console.log(`${service.http.name.padEnd(14)} ${service.http.url}`);
   }
   const agentSettings = networkAgent?.agent.describe();
   console.log(`${'network-agent'.padEnd(14)} ${agentSettings ?? 'none: set OVERCAST_NETWORK_AGENT_DRIVER (linuxbridge or ovs) to wire ports on this host'}`);
   volumeAgent.agent.describe().forEach((backend, index) => console.log(`${(index === 0 ? 'volume-agent' : '').padEnd(14)} ${backend}`));
+  console.log(`${'compute-agent'.padEnd(14)} ${computeAgent.agent.describe()}`);
   console.log(`Overcast all-in-one is up in ${((performance.now() - startedAt) / 1000).toFixed(2)} s; data in ${dataDir}`);
   console.log(`  OS_CLIENT_CONFIG_FILE=${join(dataDir, 'clouds.yaml')} OS_CLOUD=overcast openstack token issue`);
 
@@ -114,6 +128,7 @@ export async function runAllInOne(sources: ConfigSources): Promise<void> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  await computeAgent.close();
   await volumeAgent.close();
   await networkAgent?.close();
   await stopAll();

@@ -1,9 +1,9 @@
 import { blockStorageSettings, openBlockStorageDatabase, startBlockStorage } from '@overcast/block-storage/api';
-import { ComputeModule, computeSettings } from '@overcast/compute/api';
+import { computeSettings, openComputeDatabase, startCompute } from '@overcast/compute/api';
 import { identitySettings, openIdentityDatabase, startIdentity } from '@overcast/identity/api';
 import { imageSettings, openImageDatabase, startImage } from '@overcast/image/api';
 import { networkSettings, openNetworkDatabase, startNetwork } from '@overcast/network/api';
-import { type CommonSettings, type ConfigSources, loadConfig, type Logger, type RunningHttpService, startHttpService } from '@overcast/shared/core';
+import { type CommonSettings, type ConfigSources, loadConfig, type Logger, type RunningHttpService } from '@overcast/shared/core';
 import { type Database } from '@overcast/shared/db';
 
 export const SERVICE_NAMES = ['identity', 'compute', 'image', 'network', 'block-storage'] as const;
@@ -11,7 +11,7 @@ export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export interface StartedService {
   http: RunningHttpService;
-  database?: Database;
+  database: Database;
 }
 
 /** How each service appears in the catalog: type, Keystone-era name, port and path. */
@@ -48,8 +48,8 @@ async function withDatabase(database: Database, migrate: boolean, start: (databa
   }
 }
 
-/** The database of a service that has one, opened (not migrated); undefined for the others. */
-export function openServiceDatabase(name: ServiceName, common: CommonSettings, sources: ConfigSources): Promise<Database> | undefined {
+/** A service's database, opened (not migrated). */
+export function openServiceDatabase(name: ServiceName, common: CommonSettings, sources: ConfigSources): Promise<Database> {
   const settings = serviceSettings(sources);
   switch (name) {
     case 'identity':
@@ -61,14 +61,12 @@ export function openServiceDatabase(name: ServiceName, common: CommonSettings, s
     case 'block-storage':
       return openBlockStorageDatabase(common, settings['block-storage']());
     case 'compute':
-      return undefined;
+      return openComputeDatabase(common, settings.compute());
   }
 }
 
 export async function startService(name: ServiceName, common: CommonSettings, sources: ConfigSources, logger: Logger, migrate: boolean): Promise<StartedService> {
   const settings = serviceSettings(sources);
-  const http = (module: Parameters<typeof startHttpService>[0]['module'], errorFormat: Parameters<typeof startHttpService>[0]['errorFormat'], port: number) =>
-    startHttpService({ name, module, errorFormat, authenticateUri: common.identityUrl, host: common.bindHost, port, logger });
   switch (name) {
     case 'identity': {
       const identity = settings.identity();
@@ -76,7 +74,7 @@ export async function startService(name: ServiceName, common: CommonSettings, so
     }
     case 'compute': {
       const compute = settings.compute();
-      return { http: await http(ComputeModule.forRoot(common, compute), 'nova', compute.port) };
+      return withDatabase(await openComputeDatabase(common, compute), migrate, (database) => startCompute({ common, settings: compute, database, logger }));
     }
     case 'image': {
       const image = settings.image();
@@ -95,5 +93,5 @@ export async function startService(name: ServiceName, common: CommonSettings, so
 
 export async function stopService(service: StartedService): Promise<void> {
   await service.http.close();
-  await service.database?.close();
+  await service.database.close();
 }

@@ -4,12 +4,15 @@ import { badRequest, forbidden, notFound } from '@overcast/shared/core';
 /** Who is asking, as the services need it: their project, cloud admin or not, and the policy to check. */
 export class Caller {
   readonly isAdmin: boolean;
+  /** Another service's own user: it reaches the ports it binds in any project, as Neutron's `service_api` does. */
+  readonly isService: boolean;
 
   constructor(
     readonly auth: AuthContext,
     private readonly policy: PolicyService,
   ) {
     this.isAdmin = policy.allows('context_is_admin', auth);
+    this.isService = policy.allows('service_api', auth);
   }
 
   /** The project that owns what this caller creates (an admin may name another). */
@@ -48,9 +51,9 @@ export class Caller {
     }
   }
 
-  /** The caller's own resources, or every project's for an admin. */
+  /** The caller's own resources, or every project's for an admin or a service. */
   owns(resource: { projectId: string }): boolean {
-    return this.isAdmin || resource.projectId === this.projectId;
+    return this.isAdmin || this.isService || resource.projectId === this.projectId;
   }
 }
 

@@ -116,7 +116,7 @@ export class PortsService {
     this.checkAdminAttributes(caller, input);
     const view = await this.dataSource.transaction(async (manager) => {
       const port = await visiblePort(manager, caller, id, { lock: true });
-      caller.enforce('write', port.projectId);
+      caller.enforce('port:write', port.projectId);
       if (input.mac_address !== undefined && input.mac_address.toLowerCase() !== port.macAddress) {
         caller.enforce('context_is_admin');
         if (port.bindingHostId !== '') {
@@ -166,7 +166,7 @@ export class PortsService {
   async delete(caller: Caller, id: string): Promise<void> {
     const changes = await this.dataSource.transaction(async (manager) => {
       const port = await visiblePort(manager, caller, id, { lock: true });
-      caller.enforce('write', port.projectId);
+      caller.enforce('port:write', port.projectId);
       if (SERVICE_OWNED.includes(port.deviceOwner)) {
         throw conflict(`Port ${id} cannot be deleted directly via the port API: has device owner ${port.deviceOwner}.`, 'ServicePortInUse');
       }

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'compute',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'compute-api',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};

@@ -1,0 +1,62 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { badRequest, errorMessageOf, OpenStackError, ServiceClient, type ServiceResponse } from '@overcast/shared/core';
+import { type ComputeSettings } from '../compute.config';
+import { COMPUTE_SETTINGS } from '../compute.tokens';
+
+/** The fields of a Glance image this service reads; the rest are its properties. */
+export interface GlanceImage {
+  id: string;
+  name: string | null;
+  status: string;
+  size: number | null;
+  min_disk: number;
+  min_ram: number;
+  disk_format: string | null;
+  container_format: string | null;
+  [property: string]: unknown;
+}
+
+/** The image service's REST API, called with the requester's token (so Glance's visibility rules apply). */
+@Injectable()
+export class ImageClient {
+  private readonly client: ServiceClient;
+
+  constructor(@Inject(COMPUTE_SETTINGS) private readonly settings: ComputeSettings) {
+    this.client = new ServiceClient('image', settings.imageUrl);
+  }
+
+  /** `…/v2/images/<id>/file`, where agents read (and snapshots write) the data. */
+  fileUrl(imageId: string): string {
+    return `${this.settings.imageUrl.replace(/\/$/, '')}/v2/images/${encodeURIComponent(imageId)}/file`;
+  }
+
+  /** The image if the requester may see it. */
+  async find(token: string, imageId: string): Promise<GlanceImage | undefined> {
+    const response = await this.client.request('GET', `/v2/images/${encodeURIComponent(imageId)}`, { token });
+    return response.status === 404 ? undefined : this.expect<GlanceImage>(response, 'read the image');
+  }
+
+  /** A new, queued image, its data to come (a server's snapshot). */
+  async create(token: string, image: Record<string, unknown>): Promise<GlanceImage> {
+    const response = await this.client.request('POST', '/v2/images', { token, body: image });
+    if (response.status === 400 || response.status === 409 || response.status === 413) {
+      throw badRequest(`The image service refused the image: ${errorMessageOf(response.body)}`);
+    }
+    return this.expect<GlanceImage>(response, 'create the image');
+  }
+
+  /** Removes an image whose data never came; one already gone is fine. */
+  async delete(token: string, imageId: string): Promise<void> {
+    const response = await this.client.request('DELETE', `/v2/images/${encodeURIComponent(imageId)}`, { token });
+    if (response.status !== 404) {
+      this.expect(response, 'delete the image');
+    }
+  }
+
+  private expect<T>(response: ServiceResponse, what: string): T {
+    if (response.status < 200 || response.status >= 300) {
+      throw new OpenStackError('serviceUnavailable', `Could not ${what}: the image service answered ${response.status} (${errorMessageOf(response.body)}).`);
+    }
+    return response.body as T;
+  }
+}

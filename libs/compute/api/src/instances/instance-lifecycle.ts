@@ -1,0 +1,287 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { type BootImage, COMPUTE_AGENT_PATTERNS, type InstanceOperation, type InstanceOutcome, POWER_STATE } from '@overcast/compute/contracts';
+import { BlockDeviceMappingEntity, InstanceEntity, type InstanceFault, type InstancePort, type VmState } from '@overcast/compute/data-access';
+import { DataSource } from 'typeorm';
+import { AgentCommands } from '../agents/agent-commands';
+import { NetworkClient, type PortRequest } from '../clients/network-client';
+import { type ComputeSettings } from '../compute.config';
+import { COMPUTE_SETTINGS } from '../compute.tokens';
+import { ComputeHostsService } from '../scheduler/compute-hosts.service';
+import { NoValidHostError, type PlacementRequest, SchedulerService } from '../scheduler/scheduler.service';
+import { InstanceActionsService } from './instance-actions.service';
+import { instanceSpec } from './instance-spec';
+
+/** The vm_state each host action leaves a server in when it succeeds. */
+const SETTLED_VM_STATE: Partial<Record<InstanceOperation, VmState>> = {
+  'power-on': 'active',
+  'power-off': 'stopped',
+  reboot: 'active',
+  pause: 'paused',
+  unpause: 'active',
+  suspend: 'suspended',
+  resume: 'active',
+};
+
+/** The os-instance-actions name of each operation, where it differs. */
+const ACTION_OF_OPERATION: Partial<Record<InstanceOperation, string>> = { 'power-on': 'start', 'power-off': 'stop', snapshot: 'createImage' };
+
+/** A NIC the build makes or takes: a new port on a network, or the user's own port. */
+export type NicRequest = ({ kind: 'network' } & PortRequest) | { kind: 'port'; portId: string };
+
+/** What a build needs beyond the instance's row; kept in memory while the build runs (a restart fails it). */
+export interface BuildContext {
+  /** The requester's token: ports are made, and image data read, with it. */
+  token: string;
+  userId: string;
+  nics: NicRequest[];
+  image?: BootImage;
+  placement: Omit<PlacementRequest, 'instanceId' | 'excludeHosts'>;
+  /** Hosts the build already failed on. */
+  failedHosts: string[];
+  /** Why it failed there, for the fault when no host is left. */
+  failures: string[];
+}
+
+/**
+ * The conductor's part of an instance's life: the build flow of architecture.md §5 (claim a host,
+ * make and bind the ports, cast `build`, retry elsewhere when the host fails it), the outcomes the
+ * agents send back, and deletion. Whatever an instance took — its allocation, its ports — is given
+ * back on every path that ends it.
+ */
+@Injectable()
+export class InstanceLifecycle implements OnApplicationShutdown {
+  private readonly logger = new Logger('compute');
+  private readonly builds = new Map<string, BuildContext>();
+  /** Build steps under way, so that stopping waits for them rather than cutting them off mid-write. */
+  private readonly running = new Set<Promise<void>>();
+
+  constructor(
+    @InjectDataSource('compute') private readonly dataSource: DataSource,
+    @Inject(COMPUTE_SETTINGS) private readonly settings: ComputeSettings,
+    private readonly scheduler: SchedulerService,
+    private readonly hosts: ComputeHostsService,
+    private readonly network: NetworkClient,
+    private readonly agents: AgentCommands,
+    private readonly actions: InstanceActionsService,
+  ) {}
+
+  /** Starts building a recorded instance in the background; its state shows how it goes. */
+  startBuild(instanceId: string, context: BuildContext): void {
+    this.builds.set(instanceId, context);
+    this.runBuild(instanceId);
+  }
+
+  private runBuild(instanceId: string): void {
+    const step = this.build(instanceId).catch((error: unknown) => this.logger.error(`the build of ${instanceId} failed unexpectedly: ${String(error)}`));
+    this.running.add(step);
+    void step.finally(() => this.running.delete(step));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([...this.running]);
+  }
+
+  private async build(instanceId: string): Promise<void> {
+    const context = this.builds.get(instanceId);
+    const instance = await this.current(instanceId);
+    if (!context || !instance) {
+      return;
+    }
+    const started = new Date();
+    let host: string | undefined;
+    try {
+      await this.setState(instanceId, { taskState: 'scheduling' });
+      const node = await this.scheduler.claim({ ...context.placement, instanceId, excludeHosts: context.failedHosts });
+      host = node.host;
+      await this.setState(instanceId, { host: node.host, nodeId: node.id, availabilityZone: node.availabilityZone, taskState: 'networking' });
+      const ports = await this.plugPorts(instance, context, node.host, node.inventory?.hypervisorType === 'fake');
+      const volumes = await this.dataSource.manager.findBy(BlockDeviceMappingEntity, { instanceId });
+      await this.setState(instanceId, { taskState: 'spawning' });
+      const latest = await this.current(instanceId);
+      if (!latest || latest.taskState === 'deleting') {
+        return;
+      }
+      await this.actions.event(instanceId, 'create', 'compute__schedule_and_build_instances', node.host, started);
+      await this.agents.cast(node.host, COMPUTE_AGENT_PATTERNS.build, { instance: instanceSpec({ ...latest, ports }, volumes, { image: context.image }), authToken: context.token });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      await this.actions.event(instanceId, 'create', 'compute__schedule_and_build_instances', host ?? null, started, message);
+      if (error instanceof NoValidHostError && context.failures.length > 0) {
+        await this.failBuild(instanceId, `Exceeded maximum number of retries. ${context.failures.join(' ')} ${message}`);
+      } else {
+        await this.failBuild(instanceId, message);
+      }
+    }
+  }
+
+  /** Makes the ports the build asked for (once) and binds all of them to `host`; recorded as they come, so a failure releases them. */
+  private async plugPorts(instance: InstanceEntity, context: BuildContext, host: string, fakeHypervisor: boolean): Promise<InstancePort[]> {
+    const ports: InstancePort[] = [...instance.ports];
+    for (const nic of context.nics.slice(ports.length)) {
+      const port =
+        nic.kind === 'port'
+          ? await this.network.port(nic.portId)
+          : await this.network.createPort(context.token, instance.id, { networkId: nic.networkId, fixedIp: nic.fixedIp, securityGroupIds: nic.securityGroupIds });
+      if (!port) {
+        throw new Error(`Port ${nic.kind === 'port' ? nic.portId : ''} could not be found.`);
+      }
+      const network = await this.network.network(context.token, port.network_id);
+      ports.push({
+        portId: port.id,
+        networkId: port.network_id,
+        networkName: network?.name ?? port.network_id,
+        macAddress: port.mac_address,
+        fixedIps: port.fixed_ips.map((fixedIp) => ({ ipAddress: fixedIp.ip_address, subnetId: fixedIp.subnet_id })),
+        vifType: 'unbound',
+        devName: `tap${port.id.slice(0, 11)}`,
+        mtu: network?.mtu,
+        preserveOnDelete: nic.kind === 'port',
+      });
+      await this.setState(instance.id, { ports });
+    }
+    for (const port of ports) {
+      const bound = await this.network.bindPort(port.portId, instance.id, host);
+      port.vifType = bound['binding:vif_type'] ?? 'unbound';
+      // A fake hypervisor plugs nothing, so it needs no network agent on its host; a real one does.
+      if (!fakeHypervisor && (port.vifType === 'binding_failed' || port.vifType === 'unbound')) {
+        throw new Error(`Binding failed for port ${port.portId}: no network agent wires ports on host ${host}.`);
+      }
+    }
+    await this.setState(instance.id, { ports });
+    return ports;
+  }
+
+  /** An agent's report of how an operation ended. */
+  async apply(outcome: InstanceOutcome): Promise<void> {
+    const instance = await this.current(outcome.instanceId);
+    if (!instance) {
+      return;
+    }
+    switch (outcome.operation) {
+      case 'build':
+        return this.buildEnded(instance, outcome);
+      case 'destroy':
+        return outcome.error === undefined ? this.finishDelete(instance) : this.setError(instance.id, `Deleting the instance failed on ${outcome.host}: ${outcome.error}`, { taskState: null });
+      case 'power-on':
+      case 'power-off':
+      case 'reboot':
+      case 'pause':
+      case 'unpause':
+      case 'suspend':
+      case 'resume':
+      case 'snapshot':
+        return this.actionEnded(instance, outcome);
+      case 'attach-volume':
+      case 'detach-volume':
+      case 'attach-interface':
+      case 'detach-interface':
+        this.logger.warn(`outcome of ${outcome.operation} on ${outcome.instanceId} not handled yet`);
+        return;
+    }
+  }
+
+  /**
+   * A power action or snapshot ended: the instance settles in the state the action leads to, or,
+   * when it failed, stays as it was with the failure in its action's events (as Nova reverts the task).
+   */
+  private async actionEnded(instance: InstanceEntity, outcome: InstanceOutcome): Promise<void> {
+    const action = ACTION_OF_OPERATION[outcome.operation] ?? outcome.operation;
+    await this.actions.event(instance.id, action, `compute_${outcome.operation.replace(/-/g, '_')}_instance`, outcome.host, instance.updatedAt, outcome.error);
+    const settled = outcome.error === undefined ? SETTLED_VM_STATE[outcome.operation] : undefined;
+    await this.setState(instance.id, {
+      taskState: null,
+      ...(settled === undefined ? {} : { vmState: settled }),
+      ...(outcome.powerState === undefined ? {} : { powerState: outcome.powerState }),
+    });
+  }
+
+  private async buildEnded(instance: InstanceEntity, outcome: InstanceOutcome): Promise<void> {
+    const context = this.builds.get(instance.id);
+    if (instance.taskState === 'deleting') {
+      this.builds.delete(instance.id);
+      return;
+    }
+    if (outcome.error === undefined) {
+      this.builds.delete(instance.id);
+      await this.setState(instance.id, { vmState: 'active', taskState: null, powerState: outcome.powerState ?? POWER_STATE.RUNNING, launchedAt: new Date() });
+      return;
+    }
+    await this.actions.event(instance.id, 'create', 'compute__build_and_run_instance', outcome.host, instance.updatedAt, outcome.error);
+    // The host failed it: try another, as Nova reschedules, while retries are left.
+    await this.scheduler.release(instance.id);
+    if (context && context.failedHosts.length < this.settings.buildRetries) {
+      context.failedHosts.push(outcome.host);
+      context.failures.push(`Build failed on ${outcome.host}: ${outcome.error}.`);
+      await this.setState(instance.id, { host: null, nodeId: null });
+      this.runBuild(instance.id);
+      return;
+    }
+    await this.failBuild(instance.id, `Build of instance ${instance.id} failed on ${outcome.host}: ${outcome.error}`);
+  }
+
+  /** Ends a build in ERROR with its fault, having given back what it took. */
+  private async failBuild(instanceId: string, message: string): Promise<void> {
+    this.builds.delete(instanceId);
+    const instance = await this.current(instanceId);
+    if (!instance) {
+      return;
+    }
+    if (instance.taskState === 'deleting') {
+      return this.finishDelete(instance);
+    }
+    await this.release(instance);
+    await this.setError(instanceId, message, { taskState: null, ports: [], host: null, nodeId: null });
+  }
+
+  /**
+   * Deletes an instance: its host's agent destroys the guest and the rest is released when it says
+   * so; an instance on no host, or on a host that is down, is released here (Nova's local delete).
+   */
+  async delete(instance: InstanceEntity): Promise<void> {
+    await this.setState(instance.id, { taskState: 'deleting' });
+    const node = instance.host === null ? null : await this.hosts.findByHost(instance.host);
+    if (node === null || !this.hosts.isUp(node) || this.builds.has(instance.id)) {
+      if (node !== null && instance.host !== null && this.hosts.isUp(node)) {
+        // Still building: the agent may have it already; destroy is idempotent.
+        await this.agents.cast(instance.host, COMPUTE_AGENT_PATTERNS.destroy, { instance: instanceSpec(instance, []) });
+      }
+      return this.finishDelete(instance);
+    }
+    const volumes = await this.dataSource.manager.findBy(BlockDeviceMappingEntity, { instanceId: instance.id });
+    await this.agents.cast(node.host, COMPUTE_AGENT_PATTERNS.destroy, { instance: instanceSpec(instance, volumes) });
+  }
+
+  private async finishDelete(instance: InstanceEntity): Promise<void> {
+    this.builds.delete(instance.id);
+    await this.release(instance);
+    const now = new Date();
+    await this.setState(instance.id, { vmState: 'deleted', taskState: null, powerState: POWER_STATE.NOSTATE, deletedAt: now, terminatedAt: now });
+  }
+
+  /** Gives back the instance's allocation and ports (the user's own ports are only unbound). */
+  private async release(instance: InstanceEntity): Promise<void> {
+    await this.scheduler.release(instance.id);
+    for (const port of instance.ports) {
+      try {
+        await (port.preserveOnDelete ? this.network.unbindPort(port.portId) : this.network.deletePort(port.portId));
+      } catch (error) {
+        this.logger.error(`releasing port ${port.portId} of instance ${instance.id} failed: ${String(error)}`);
+      }
+    }
+  }
+
+  private async current(instanceId: string): Promise<InstanceEntity | null> {
+    return this.dataSource.manager.findOneBy(InstanceEntity, { id: instanceId });
+  }
+
+  private async setState(instanceId: string, changes: Partial<InstanceEntity>): Promise<void> {
+    await this.dataSource.manager.update(InstanceEntity, { id: instanceId }, { ...changes, updatedAt: new Date() });
+  }
+
+  private async setError(instanceId: string, message: string, changes: Partial<InstanceEntity> = {}): Promise<void> {
+    const fault: InstanceFault = { code: 500, message, created: `${new Date().toISOString().slice(0, 19)}Z` };
+    const vmState: VmState = 'error';
+    await this.setState(instanceId, { ...changes, vmState, fault });
+  }
+}

@@ -1,0 +1,27 @@
+import { AgentCommands } from '../agents/agent-commands';
+import { ComputeAgents } from '../agents/compute-agents';
+import { ImageClient } from '../clients/image-client';
+import { NetworkClient } from '../clients/network-client';
+import { InstanceActionsService } from '../instances/instance-actions.service';
+import { InstanceLifecycle } from '../instances/instance-lifecycle';
+import { ComputeHostsService } from '../scheduler/compute-hosts.service';
+import { SchedulerService } from '../scheduler/scheduler.service';
+import { ServerActionsController } from './server-actions.controller';
+import { ServerActionsService } from './server-actions.service';
+import { ServersController } from './servers.controller';
+import { ServersService } from './servers.service';
+
+/** Servers with their build orchestration, the scheduler and the agents' protocol, for the module. */
+export const SERVER_CONTROLLERS = [ServerActionsController, ServersController];
+export const SERVER_PROVIDERS = [
+  ImageClient,
+  NetworkClient,
+  AgentCommands,
+  ComputeHostsService,
+  SchedulerService,
+  InstanceActionsService,
+  InstanceLifecycle,
+  ComputeAgents,
+  ServersService,
+  ServerActionsService,
+];
