@@ -1,11 +1,11 @@
 import { type BackendCapacity, type ConnectionInfo, type Connector, type SnapshotSpec, type VolumeDriverCapabilities, type VolumeSpec } from '@overcast/block-storage/contracts';
+import { GIB, imageInfo, qemuImg, uploadFile } from '@overcast/shared/qemu';
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { chmod, open, readdir, rename, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { type ImageSink, type ImageSource, VolumeDriver } from '../volume-driver';
-import { checkImageData, GIB, gib, imageInfo, qemuFormat, qemuImg } from './qemu-img';
+import { checkImageData, gib, qemuFormat } from './qemu-img';
 
 export interface FileVolumeDriverOptions {
   /** Where the volume and snapshot files live: a local directory, or the mount of an NFS export or a GlusterFS volume. */
@@ -176,12 +176,7 @@ export class FileVolumeDriver extends VolumeDriver {
     const image = this.scratchPath(`volume-${volume.id}`, 'upload');
     try {
       await this.convert(this.volumePath(volume.id), this.format, image, sink.diskFormat, `could not copy volume ${volume.id} to an image`);
-      const data = createReadStream(image);
-      try {
-        await sink.upload(data);
-      } finally {
-        data.destroy();
-      }
+      await uploadFile(image, (data) => sink.upload(data));
     } finally {
       await rm(image, { force: true });
     }

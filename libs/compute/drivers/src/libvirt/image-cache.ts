@@ -1,10 +1,10 @@
 import { type ImageSource } from '@overcast/compute/contracts';
+import { checkImageData } from '@overcast/shared/qemu';
 import { randomBytes } from 'node:crypto';
 import { open, readdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { type ImageFetcher } from '../hypervisor-driver';
-import { checkImageData } from './qemu-img';
 
 /** Glance disk formats a root disk may have here (an overlay's backing format), as qemu names them. */
 const DISK_FORMATS = new Map([

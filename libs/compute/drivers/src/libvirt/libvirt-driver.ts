@@ -1,7 +1,7 @@
 import { type BlockDeviceSpec, type HostInventory, type InstanceInfo, type InstanceSpec, POWER_STATE, type PowerState, type VifSpec } from '@overcast/compute/contracts';
 import { createLogger, type Logger } from '@overcast/shared/core';
+import { GIB, MIB, qemuImg, uploadFile } from '@overcast/shared/qemu';
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { access, copyFile, mkdir, readdir, readFile, rm, statfs, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +13,6 @@ import { readHostFacts, type HostFacts } from './host-facts';
 import { BASE_IMAGES_FILE, ImageCache } from './image-cache';
 import { probeKvm, type VirtTypeChoice } from './kvm-probe';
 import { type LibvirtSettings } from './libvirt-settings';
-import { GIB, MIB, qemuImg } from './qemu-img';
 import { type DomainState, Virsh } from './virsh';
 import { VOLUME_TYPES, volumeDisk } from './volume-disk';
 
@@ -61,16 +60,13 @@ function powerStateOf(state: DomainState): PowerState {
 
 const isActive = (state: DomainState | undefined) => state !== undefined && state !== 'shut off' && state !== 'saved' && state !== 'crashed';
 
-/** The first virtio target name (`vdb`, `vdc`…) not in `used`, which then holds it. */
-function nextTarget(used: Set<string>): string {
-  for (const letter of 'abcdefghijklmnopqrstuvwxyz') {
-    if (!used.has(`vd${letter}`)) {
-      used.add(`vd${letter}`);
-      return `vd${letter}`;
-    }
-  }
-  throw new Error('an instance takes at most 26 disks');
-}
+/**
+ * Fixed targets for the disks the host makes itself, at the end of the alphabet, so that the
+ * compute service can name volumes `vdb`, `vdc`… without knowing which of these an instance has.
+ */
+const EPHEMERAL_TARGET = 'vdx';
+const SWAP_TARGET = 'vdy';
+const CONFIG_DRIVE_TARGET = 'vdz';
 
 /**
  * The compute host's hypervisor through libvirt and QEMU (Nova's libvirt driver, trimmed), driven
@@ -330,12 +326,7 @@ export class LibvirtDriver extends HypervisorDriver {
           await this.virsh.run(['resume', name], `${failure}: could not resume it after copying its disk`);
         }
       }
-      const data = createReadStream(image);
-      try {
-        await sink.upload(data);
-      } finally {
-        data.destroy();
-      }
+      await uploadFile(image, (data) => sink.upload(data));
     } finally {
       await rm(image, { force: true });
     }
@@ -400,7 +391,6 @@ export class LibvirtDriver extends HypervisorDriver {
   private async localDisks(instance: InstanceSpec, images: ImageFetcher, failure: string): Promise<DomainDisk[]> {
     const directory = this.directoryOf(instance);
     const volumes = instance.blockDevices.map((device) => volumeDisk(device));
-    const used = new Set(volumes.map((disk) => disk.target));
     const disks: DomainDisk[] = [];
     const image = instance.image;
     if (image !== undefined) {
@@ -415,7 +405,6 @@ export class LibvirtDriver extends HypervisorDriver {
       const root = join(directory, ROOT_DISK);
       const size = rootBytes > base.virtualSize ? [String(rootBytes)] : [];
       await qemuImg(['create', '-q', '-f', 'qcow2', '-b', base.path, '-F', base.format, root, ...size], failure);
-      used.add('vda');
       disks.push({ type: 'file', path: root, format: 'qcow2', target: 'vda' });
     } else if (!instance.blockDevices.some((device) => device.bootIndex === 0)) {
       throw new Error(`${failure}: it has neither an image nor a volume to boot from`);
@@ -423,19 +412,19 @@ export class LibvirtDriver extends HypervisorDriver {
     if (instance.ephemeralGb > 0) {
       const path = join(directory, 'disk.eph0');
       await qemuImg(['create', '-q', '-f', 'qcow2', path, String(instance.ephemeralGb * GIB)], failure);
-      disks.push({ type: 'file', path, format: 'qcow2', target: nextTarget(used) });
+      disks.push({ type: 'file', path, format: 'qcow2', target: EPHEMERAL_TARGET });
     }
     if (instance.swapMb > 0) {
       const path = join(directory, 'disk.swap');
       await qemuImg(['create', '-q', '-f', 'qcow2', path, String(instance.swapMb * MIB)], failure);
-      disks.push({ type: 'file', path, format: 'qcow2', target: nextTarget(used) });
+      disks.push({ type: 'file', path, format: 'qcow2', target: SWAP_TARGET });
     }
     disks.push(...volumes);
     if (instance.configDrive !== undefined) {
       const path = join(directory, 'disk.config');
       await makeConfigDrive(instance.configDrive, path, directory);
       // A read-only virtio disk: a guest with only virtio drivers reads it (no IDE/SATA CD-ROM needed).
-      disks.push({ type: 'file', path, format: 'raw', target: nextTarget(used), readOnly: true });
+      disks.push({ type: 'file', path, format: 'raw', target: CONFIG_DRIVE_TARGET, readOnly: true });
     }
     return disks;
   }

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'shared-qemu',
+  preset: '../../../jest.preset.js',
+  rootDir: '.',
+};

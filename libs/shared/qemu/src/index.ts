@@ -1,0 +1,3 @@
+export * from './qemu-img';
+export * from './run-tool';
+export * from './upload-file';
