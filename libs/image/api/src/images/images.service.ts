@@ -219,7 +219,8 @@ export class ImagesService {
       }
     }
     for (const flag of ['os_hidden', 'protected'] as const) {
-      const value = filters[flag] ?? (flag === 'os_hidden' ? 'false' : undefined);
+      // Glance lowercases the value first: the CLI sends `os_hidden=True`.
+      const value = (filters[flag] ?? (flag === 'os_hidden' ? 'false' : undefined))?.toLowerCase();
       if (value !== undefined) {
         if (value !== 'true' && value !== 'false') {
           throw badRequest(`Invalid value '${value}' for '${flag}' filter. Valid values are 'true' or 'false'.`);
