@@ -22,13 +22,14 @@ export interface TestCompute {
   /** The service's database, for checks the API cannot make (allocations). */
   dataSource: DataSource;
   /** The image and network services the compute service calls, as a user reaches them. */
-  imageUrl: string;
   imageApi: ApiClient;
   networkApi: ApiClient;
   /** A client acting with a fresh token for `caller`. */
   client(caller: TestCaller): Promise<ApiClient>;
   /** A token for `caller`, for the other services' clients. */
   token(caller: TestCaller): Promise<string>;
+  /** An active raw image of `caller`'s project holding `size` bytes, uploaded as a user does; answers its id. */
+  uploadImage(caller: TestCaller, properties?: Record<string, unknown>, size?: number): Promise<string>;
   /** Starts a compute host with the fake hypervisor on the service's bus, and waits until the service has its first report. */
   startFakeHost(host: string, fake?: { vcpus?: number; memoryMb?: number; localGb?: number; spawnFailure?: string }): Promise<FakeHost>;
   /** Stops the service, its hosts and the other services, and removes their databases and files. */
@@ -107,11 +108,26 @@ export async function startTestCompute(env: Record<string, string> = {}): Promis
       transportUrl: common.transportUrl,
       bus,
       dataSource: computeDatabase.dataSource,
-      imageUrl: image.http.url,
       imageApi: apiClient(image.http.url),
       networkApi: apiClient(network.http.url),
       client: async (caller) => api.as(await issuer.sign(caller)),
       token: (caller) => issuer.sign(caller),
+      uploadImage: async (caller, properties = {}, size = 512) => {
+        const token = await issuer.sign(caller);
+        const created = await apiClient(image.http.url, token).post('/v2/images', { name: `img-${randomUUID().slice(0, 8)}`, disk_format: 'raw', container_format: 'bare', ...properties });
+        if (created.status !== 201) {
+          throw new Error(`the image service refused the test image: ${JSON.stringify(created.body)}`);
+        }
+        const upload = await fetch(`${image.http.url}/v2/images/${created.body.id}/file`, {
+          method: 'PUT',
+          headers: { 'X-Auth-Token': token, 'Content-Type': 'application/octet-stream' },
+          body: Buffer.alloc(size, 7),
+        });
+        if (upload.status !== 204) {
+          throw new Error(`uploading the test image failed with ${upload.status}`);
+        }
+        return created.body.id as string;
+      },
       startFakeHost,
       close: cleanUp,
     };

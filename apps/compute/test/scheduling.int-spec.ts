@@ -21,14 +21,7 @@ describe('compute scheduler: claims, retries and quotas on fake hosts', () => {
     alice = await compute.client(ALICE);
     const admin = await compute.client(ADMIN);
     expect((await admin.post('/v2.1/flavors', { flavor: { name: 'm1.tiny', id: 'tiny', vcpus: 1, ram: 128, disk: 1 } })).status).toBe(200);
-    const images = compute.imageApi.as(await compute.token(ALICE));
-    imageId = (await images.post('/v2/images', { name: 'tiny', disk_format: 'raw', container_format: 'bare' })).body.id;
-    const upload = await fetch(`${compute.imageUrl}/v2/images/${imageId}/file`, {
-      method: 'PUT',
-      headers: { 'X-Auth-Token': await compute.token(ALICE), 'Content-Type': 'application/octet-stream' },
-      body: Buffer.alloc(512, 1),
-    });
-    expect(upload.status).toBe(204);
+    imageId = await compute.uploadImage(ALICE);
   }, 60_000);
 
   afterAll(async () => {
@@ -86,9 +79,7 @@ describe('compute scheduler: claims, retries and quotas on fake hosts', () => {
       const admin = await limited.client(ADMIN);
       expect((await admin.post('/v2.1/flavors', { flavor: { name: 'm1.tiny', id: 'tiny', vcpus: 1, ram: 128, disk: 0 } })).status).toBe(200);
       const member = await limited.client(ALICE);
-      const images = limited.imageApi.as(await limited.token(ALICE));
-      const image = (await images.post('/v2/images', { name: 'q', disk_format: 'raw', container_format: 'bare' })).body.id;
-      await fetch(`${limited.imageUrl}/v2/images/${image}/file`, { method: 'PUT', headers: { 'X-Auth-Token': await limited.token(ALICE), 'Content-Type': 'application/octet-stream' }, body: Buffer.alloc(16) });
+      const image = await limited.uploadImage(ALICE);
       const boot = (count: Record<string, number>) => member.post('/v2.1/servers', { server: { name: 'q', imageRef: image, flavorRef: 'tiny', ...count } });
       expectNovaError(await boot({ min_count: 3 }), 403, 'Quota exceeded for instances: Requested 3, but already used 0 of 2 instances');
       // max_count takes what the quota allows when min_count fits.

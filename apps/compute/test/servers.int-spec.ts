@@ -14,19 +14,7 @@ describe('compute API: servers on fake hosts', () => {
   let imageId: string;
   let hostA: FakeHost;
 
-  /** An active image of `size` bytes in Alice's project, uploaded as a user does. */
-  const uploadImage = async (properties: Record<string, unknown> = {}, size = 1024) => {
-    const images = compute.imageApi.as(await compute.token(ALICE));
-    const created = await images.post('/v2/images', { name: `img-${randomUUID().slice(0, 6)}`, disk_format: 'raw', container_format: 'bare', ...properties });
-    expect(created.status).toBe(201);
-    const upload = await fetch(`${compute.imageUrl}/v2/images/${created.body.id}/file`, {
-      method: 'PUT',
-      headers: { 'X-Auth-Token': await compute.token(ALICE), 'Content-Type': 'application/octet-stream' },
-      body: Buffer.alloc(size, 7),
-    });
-    expect(upload.status).toBe(204);
-    return created.body.id as string;
-  };
+  const uploadImage = (properties: Record<string, unknown> = {}, size = 1024) => compute.uploadImage(ALICE, properties, size);
 
   const waitForStatus = async (client: ApiClient, id: string, statuses: string[], deadlineMs = 10_000) => {
     const server = await eventually(

@@ -21,6 +21,8 @@ export const computeSettings = z.object({
   schedulerWeigher: z.enum(['spread', 'stack']).default('spread'),
   /** How many other hosts a build that failed on its host is tried on (Nova's `max_attempts` less one). */
   buildRetries: setting.integer().min(0).default(2),
+  /** Every server gets a config drive (Nova's `force_config_drive`): there is no metadata service, so it is how cloud-init finds keys and user data. */
+  forceConfigDrive: setting.boolean().default(true),
   /** The zone a host is in, and servers asking for none (Nova's `default_availability_zone`). */
   defaultAvailabilityZone: setting.string().default('nova'),
   /** Each project's limits unless set for it (Nova's `[quota]`); -1 is unlimited. */

@@ -13,6 +13,8 @@ import { MicroversionInterceptor } from './common/microversion';
 import { ExtensionsController } from './extensions.controller';
 import { FLAVOR_CONTROLLERS, FLAVOR_PROVIDERS } from './flavors/flavors.parts';
 import { KEYPAIR_CONTROLLERS, KEYPAIR_PROVIDERS } from './keypairs/keypairs.parts';
+import { OPERATOR_CONTROLLERS, OPERATOR_PROVIDERS } from './operator/operator.parts';
+import { SERVER_GROUP_CONTROLLERS, SERVER_GROUP_PROVIDERS } from './server-groups/server-groups.parts';
 import { SERVER_CONTROLLERS, SERVER_PROVIDERS } from './servers/servers.parts';
 import { VersionsController } from './versions.controller';
 
@@ -35,8 +37,8 @@ export class ComputeModule {
         BusModule.forRoot({ url: common.transportUrl }),
         remoteAuthModule({ common, service: 'compute', serviceUserName: settings.serviceUserName, servicePassword: settings.servicePassword, policyDefaults: COMPUTE_POLICY }),
       ],
-      controllers: [VersionsController, ExtensionsController, ...FLAVOR_CONTROLLERS, ...KEYPAIR_CONTROLLERS, ...SERVER_CONTROLLERS],
-      providers: [{ provide: COMPUTE_SETTINGS, useValue: settings }, { provide: APP_INTERCEPTOR, useClass: MicroversionInterceptor }, ...FLAVOR_PROVIDERS, ...KEYPAIR_PROVIDERS, ...SERVER_PROVIDERS],
+      controllers: [VersionsController, ExtensionsController, ...FLAVOR_CONTROLLERS, ...KEYPAIR_CONTROLLERS, ...OPERATOR_CONTROLLERS, ...SERVER_GROUP_CONTROLLERS, ...SERVER_CONTROLLERS],
+      providers: [{ provide: COMPUTE_SETTINGS, useValue: settings }, { provide: APP_INTERCEPTOR, useClass: MicroversionInterceptor }, ...FLAVOR_PROVIDERS, ...KEYPAIR_PROVIDERS, ...SERVER_PROVIDERS, ...OPERATOR_PROVIDERS, ...SERVER_GROUP_PROVIDERS],
     };
   }
 }

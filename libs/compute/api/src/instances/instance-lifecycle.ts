@@ -4,12 +4,14 @@ import { type BootImage, COMPUTE_AGENT_PATTERNS, type InstanceOperation, type In
 import { BlockDeviceMappingEntity, InstanceEntity, type InstanceFault, type InstancePort, type VmState } from '@overcast/compute/data-access';
 import { DataSource } from 'typeorm';
 import { AgentCommands } from '../agents/agent-commands';
-import { NetworkClient, type PortRequest } from '../clients/network-client';
+import { NetworkClient, type NeutronPort, type PortRequest } from '../clients/network-client';
 import { type ComputeSettings } from '../compute.config';
 import { COMPUTE_SETTINGS } from '../compute.tokens';
 import { ComputeHostsService } from '../scheduler/compute-hosts.service';
 import { NoValidHostError, type PlacementRequest, SchedulerService } from '../scheduler/scheduler.service';
 import { InstanceActionsService } from './instance-actions.service';
+import { ServerVolumesService } from '../volumes/server-volumes.service';
+import { configDriveFor } from './config-drive';
 import { instanceSpec } from './instance-spec';
 
 /** The vm_state each host action leaves a server in when it succeeds. */
@@ -55,6 +57,8 @@ export class InstanceLifecycle implements OnApplicationShutdown {
   private readonly builds = new Map<string, BuildContext>();
   /** Build steps under way, so that stopping waits for them rather than cutting them off mid-write. */
   private readonly running = new Set<Promise<void>>();
+  /** The requester's token of a delete or a volume attach or detach under way, for block storage once the host is done. */
+  private readonly tokens = new Map<string, string>();
 
   constructor(
     @InjectDataSource('compute') private readonly dataSource: DataSource,
@@ -64,6 +68,7 @@ export class InstanceLifecycle implements OnApplicationShutdown {
     private readonly network: NetworkClient,
     private readonly agents: AgentCommands,
     private readonly actions: InstanceActionsService,
+    private readonly serverVolumes: ServerVolumesService,
   ) {}
 
   /** Starts building a recorded instance in the background; its state shows how it goes. */
@@ -96,14 +101,19 @@ export class InstanceLifecycle implements OnApplicationShutdown {
       host = node.host;
       await this.setState(instanceId, { host: node.host, nodeId: node.id, availabilityZone: node.availabilityZone, taskState: 'networking' });
       const ports = await this.plugPorts(instance, context, node.host, node.inventory?.hypervisorType === 'fake');
-      const volumes = await this.dataSource.manager.findBy(BlockDeviceMappingEntity, { instanceId });
+      await this.setState(instanceId, { taskState: 'block_device_mapping' });
+      const volumes = await this.serverVolumes.connectForBuild(instance, node, context.token);
       await this.setState(instanceId, { taskState: 'spawning' });
       const latest = await this.current(instanceId);
       if (!latest || latest.taskState === 'deleting') {
         return;
       }
       await this.actions.event(instanceId, 'create', 'compute__schedule_and_build_instances', node.host, started);
-      await this.agents.cast(node.host, COMPUTE_AGENT_PATTERNS.build, { instance: instanceSpec({ ...latest, ports }, volumes, { image: context.image }), authToken: context.token });
+      const configDrive = latest.configDrive || this.settings.forceConfigDrive ? configDriveFor({ ...latest, ports }) : undefined;
+      if (configDrive !== undefined && !latest.configDrive) {
+        await this.setState(instanceId, { configDrive: true });
+      }
+      await this.agents.cast(node.host, COMPUTE_AGENT_PATTERNS.build, { instance: instanceSpec({ ...latest, ports }, volumes, { image: context.image, configDrive }), authToken: context.token });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       await this.actions.event(instanceId, 'create', 'compute__schedule_and_build_instances', host ?? null, started, message);
@@ -126,30 +136,41 @@ export class InstanceLifecycle implements OnApplicationShutdown {
       if (!port) {
         throw new Error(`Port ${nic.kind === 'port' ? nic.portId : ''} could not be found.`);
       }
-      const network = await this.network.network(context.token, port.network_id);
-      ports.push({
-        portId: port.id,
-        networkId: port.network_id,
-        networkName: network?.name ?? port.network_id,
-        macAddress: port.mac_address,
-        fixedIps: port.fixed_ips.map((fixedIp) => ({ ipAddress: fixedIp.ip_address, subnetId: fixedIp.subnet_id })),
-        vifType: 'unbound',
-        devName: `tap${port.id.slice(0, 11)}`,
-        mtu: network?.mtu,
-        preserveOnDelete: nic.kind === 'port',
-      });
+      ports.push(await this.portRecord(context.token, port, nic.kind === 'port'));
       await this.setState(instance.id, { ports });
     }
     for (const port of ports) {
-      const bound = await this.network.bindPort(port.portId, instance.id, host);
-      port.vifType = bound['binding:vif_type'] ?? 'unbound';
-      // A fake hypervisor plugs nothing, so it needs no network agent on its host; a real one does.
-      if (!fakeHypervisor && (port.vifType === 'binding_failed' || port.vifType === 'unbound')) {
-        throw new Error(`Binding failed for port ${port.portId}: no network agent wires ports on host ${host}.`);
-      }
+      await this.bindPort(instance.id, port, host, fakeHypervisor);
     }
     await this.setState(instance.id, { ports });
     return ports;
+  }
+
+  /** How the instance keeps a port it takes: what its `addresses` and its host's VIF are made of. */
+  async portRecord(token: string, port: NeutronPort, preserveOnDelete: boolean): Promise<InstancePort> {
+    const network = await this.network.network(token, port.network_id);
+    return {
+      portId: port.id,
+      networkId: port.network_id,
+      networkName: network?.name ?? port.network_id,
+      macAddress: port.mac_address,
+      fixedIps: port.fixed_ips.map((fixedIp) => ({ ipAddress: fixedIp.ip_address, subnetId: fixedIp.subnet_id })),
+      vifType: 'unbound',
+      devName: `tap${port.id.slice(0, 11)}`,
+      mtu: network?.mtu,
+      preserveOnDelete,
+    };
+  }
+
+  /** Binds one of the instance's ports to `host`, noting its VIF type; answers the port as the network service now has it. */
+  async bindPort(instanceId: string, port: InstancePort, host: string, fakeHypervisor: boolean): Promise<NeutronPort> {
+    const bound = await this.network.bindPort(port.portId, instanceId, host);
+    port.vifType = bound['binding:vif_type'] ?? 'unbound';
+    // A fake hypervisor plugs nothing, so it needs no network agent on its host; a real one does.
+    if (!fakeHypervisor && (port.vifType === 'binding_failed' || port.vifType === 'unbound')) {
+      throw new Error(`Binding failed for port ${port.portId}: no network agent wires ports on host ${host}.`);
+    }
+    return bound;
   }
 
   /** An agent's report of how an operation ended. */
@@ -174,10 +195,11 @@ export class InstanceLifecycle implements OnApplicationShutdown {
         return this.actionEnded(instance, outcome);
       case 'attach-volume':
       case 'detach-volume':
+        return this.volumeChanged(instance, outcome);
       case 'attach-interface':
+        return this.interfaceAttached(instance, outcome);
       case 'detach-interface':
-        this.logger.warn(`outcome of ${outcome.operation} on ${outcome.instanceId} not handled yet`);
-        return;
+        return this.interfaceDetached(instance, outcome);
     }
   }
 
@@ -204,6 +226,9 @@ export class InstanceLifecycle implements OnApplicationShutdown {
     }
     if (outcome.error === undefined) {
       this.builds.delete(instance.id);
+      if (context) {
+        await this.serverVolumes.complete(instance, context.token);
+      }
       await this.setState(instance.id, { vmState: 'active', taskState: null, powerState: outcome.powerState ?? POWER_STATE.RUNNING, launchedAt: new Date() });
       return;
     }
@@ -222,6 +247,7 @@ export class InstanceLifecycle implements OnApplicationShutdown {
 
   /** Ends a build in ERROR with its fault, having given back what it took. */
   private async failBuild(instanceId: string, message: string): Promise<void> {
+    const token = this.builds.get(instanceId)?.token;
     this.builds.delete(instanceId);
     const instance = await this.current(instanceId);
     if (!instance) {
@@ -231,6 +257,7 @@ export class InstanceLifecycle implements OnApplicationShutdown {
       return this.finishDelete(instance);
     }
     await this.release(instance);
+    await this.serverVolumes.releaseAll(instance, token, false);
     await this.setError(instanceId, message, { taskState: null, ports: [], host: null, nodeId: null });
   }
 
@@ -238,7 +265,8 @@ export class InstanceLifecycle implements OnApplicationShutdown {
    * Deletes an instance: its host's agent destroys the guest and the rest is released when it says
    * so; an instance on no host, or on a host that is down, is released here (Nova's local delete).
    */
-  async delete(instance: InstanceEntity): Promise<void> {
+  async delete(instance: InstanceEntity, token: string): Promise<void> {
+    this.tokens.set(instance.id, token);
     await this.setState(instance.id, { taskState: 'deleting' });
     const node = instance.host === null ? null : await this.hosts.findByHost(instance.host);
     if (node === null || !this.hosts.isUp(node) || this.builds.has(instance.id)) {
@@ -253,8 +281,11 @@ export class InstanceLifecycle implements OnApplicationShutdown {
   }
 
   private async finishDelete(instance: InstanceEntity): Promise<void> {
+    const token = this.tokens.get(instance.id) ?? this.builds.get(instance.id)?.token;
+    this.tokens.delete(instance.id);
     this.builds.delete(instance.id);
     await this.release(instance);
+    await this.serverVolumes.releaseAll(instance, token, true);
     const now = new Date();
     await this.setState(instance.id, { vmState: 'deleted', taskState: null, powerState: POWER_STATE.NOSTATE, deletedAt: now, terminatedAt: now });
   }
@@ -263,11 +294,84 @@ export class InstanceLifecycle implements OnApplicationShutdown {
   private async release(instance: InstanceEntity): Promise<void> {
     await this.scheduler.release(instance.id);
     for (const port of instance.ports) {
-      try {
-        await (port.preserveOnDelete ? this.network.unbindPort(port.portId) : this.network.deletePort(port.portId));
-      } catch (error) {
-        this.logger.error(`releasing port ${port.portId} of instance ${instance.id} failed: ${String(error)}`);
+      await this.releasePort(instance.id, port);
+    }
+  }
+
+  /** Gives back one port: deleted if the instance made it, unbound if the user brought it; a failure is logged, not thrown, so the rest is still released. */
+  async releasePort(instanceId: string, port: Pick<InstancePort, 'portId' | 'preserveOnDelete'>): Promise<void> {
+    try {
+      await (port.preserveOnDelete ? this.network.unbindPort(port.portId) : this.network.deletePort(port.portId));
+    } catch (error) {
+      this.logger.error(`releasing port ${port.portId} of instance ${instanceId} failed: ${String(error)}`);
+    }
+  }
+
+  /** Hands a volume to the instance's host (`attach`) or takes it away; block storage follows when the host is done. */
+  async changeVolume(instance: InstanceEntity, mapping: BlockDeviceMappingEntity, attach: boolean, token: string): Promise<void> {
+    const volumes = await this.serverVolumes.mappingsOf(instance.id);
+    const blockDevice = instanceSpec(instance, [mapping]).blockDevices[0];
+    this.tokens.set(`${instance.id}:${mapping.volumeId}`, token);
+    await this.agents.cast(instance.host as string, attach ? COMPUTE_AGENT_PATTERNS.attachVolume : COMPUTE_AGENT_PATTERNS.detachVolume, {
+      instance: instanceSpec(instance, volumes),
+      blockDevice,
+    });
+  }
+
+  /** The host attached or detached a volume: complete the attachment, or give the volume back; a failed attach is undone. */
+  private async volumeChanged(instance: InstanceEntity, outcome: InstanceOutcome): Promise<void> {
+    const key = `${instance.id}:${outcome.resourceId}`;
+    const token = this.tokens.get(key);
+    this.tokens.delete(key);
+    const mapping = (await this.serverVolumes.mappingsOf(instance.id)).find((candidate) => candidate.volumeId === outcome.resourceId);
+    const action = outcome.operation === 'attach-volume' ? 'attach_volume' : 'detach_volume';
+    await this.actions.event(instance.id, action, `compute_${action}`, outcome.host, instance.updatedAt, outcome.error);
+    if (!mapping || token === undefined) {
+      this.logger.warn(`the ${outcome.operation} of volume ${outcome.resourceId} on instance ${instance.id} ended, but its request is no longer known here`);
+      return;
+    }
+    const attached = outcome.operation === 'attach-volume' ? outcome.error === undefined : outcome.error !== undefined;
+    if (attached) {
+      if (outcome.operation === 'attach-volume') {
+        await this.serverVolumes.complete(instance, token, [mapping]);
       }
+      return;
+    }
+    await this.serverVolumes.detach(instance, mapping, token);
+  }
+
+  /** A hot-plug ended. The port was recorded when it was asked for (so a delete meanwhile releases it too): only a failure changes anything. */
+  private async interfaceAttached(instance: InstanceEntity, outcome: InstanceOutcome): Promise<void> {
+    await this.actions.event(instance.id, 'attach_interface', 'compute_attach_interface', outcome.host, instance.updatedAt, outcome.error);
+    if (outcome.error !== undefined && outcome.resourceId !== undefined) {
+      await this.removePort(instance.id, outcome.resourceId);
+    }
+  }
+
+  /** A hot-unplug ended: the port leaves the instance, unless the host could not take it out. */
+  private async interfaceDetached(instance: InstanceEntity, outcome: InstanceOutcome): Promise<void> {
+    await this.actions.event(instance.id, 'detach_interface', 'compute_detach_interface', outcome.host, instance.updatedAt, outcome.error);
+    if (outcome.error === undefined && outcome.resourceId !== undefined) {
+      await this.removePort(instance.id, outcome.resourceId);
+    }
+  }
+
+  /**
+   * Takes a port off the instance's record, under its row lock so a concurrent attach is not lost,
+   * and gives it back. An instance being deleted keeps it: its deletion releases every port.
+   */
+  async removePort(instanceId: string, portId: string): Promise<void> {
+    const removed = await this.dataSource.transaction(async (manager) => {
+      const instance = await manager.findOne(InstanceEntity, { where: { id: instanceId }, lock: { mode: 'pessimistic_write' } });
+      const port = instance?.ports.find((candidate) => candidate.portId === portId);
+      if (!instance || !port || instance.deletedAt !== null || instance.taskState === 'deleting') {
+        return undefined;
+      }
+      await manager.update(InstanceEntity, { id: instanceId }, { ports: instance.ports.filter((candidate) => candidate !== port), updatedAt: new Date() });
+      return port;
+    });
+    if (removed) {
+      await this.releasePort(instanceId, removed);
     }
   }
 

@@ -10,9 +10,13 @@ import { ServerActionsController } from './server-actions.controller';
 import { ServerActionsService } from './server-actions.service';
 import { ServersController } from './servers.controller';
 import { ServersService } from './servers.service';
+import { VolumeClient } from '../clients/volume-client';
+import { ServerVolumesService } from '../volumes/server-volumes.service';
+import { VolumeAttachmentsController } from '../volumes/volume-attachments.controller';
+import { VolumeAttachmentsService } from '../volumes/volume-attachments.service';
 
 /** Servers with their build orchestration, the scheduler and the agents' protocol, for the module. */
-export const SERVER_CONTROLLERS = [ServerActionsController, ServersController];
+export const SERVER_CONTROLLERS = [ServerActionsController, VolumeAttachmentsController, ServersController];
 export const SERVER_PROVIDERS = [
   ImageClient,
   NetworkClient,
@@ -24,4 +28,7 @@ export const SERVER_PROVIDERS = [
   ComputeAgents,
   ServersService,
   ServerActionsService,
+  VolumeClient,
+  ServerVolumesService,
+  VolumeAttachmentsService,
 ];

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { type BootImage, type ImageSource, POWER_STATE } from '@overcast/compute/contracts';
-import { BlockDeviceMappingEntity, type FlavorEntity, InstanceEntity, type KeypairEntity, QuotaEntity, ServerGroupEntity, ServerGroupMemberEntity } from '@overcast/compute/data-access';
-import { badRequest, conflict, forbidden, notFound } from '@overcast/shared/core';
+import { BlockDeviceMappingEntity, type FlavorEntity, InstanceEntity, type KeypairEntity, ServerGroupEntity, ServerGroupMemberEntity } from '@overcast/compute/data-access';
+import { badRequest, conflict, notFound } from '@overcast/shared/core';
 import { randomUUID } from 'node:crypto';
 import { Brackets, DataSource, type EntityManager, In } from 'typeorm';
 import { ImageClient, type GlanceImage } from '../clients/image-client';
@@ -15,6 +15,9 @@ import { FlavorsService } from '../flavors/flavors.service';
 import { InstanceActionsService } from '../instances/instance-actions.service';
 import { InstanceLifecycle, type NicRequest } from '../instances/instance-lifecycle';
 import { KeypairsService } from '../keypairs/keypairs.service';
+import { checkGroupRoom } from '../server-groups/server-group-quotas';
+import { QuotasService } from '../quotas/quotas.service';
+import { ServerVolumesService } from '../volumes/server-volumes.service';
 import { type BootRequest, parseBootRequest } from './server-request';
 import { serverSummary, serverView } from './server-view';
 
@@ -72,6 +75,8 @@ export class ServersService {
     private readonly network: NetworkClient,
     private readonly lifecycle: InstanceLifecycle,
     private readonly actions: InstanceActionsService,
+    private readonly serverVolumes: ServerVolumesService,
+    private readonly quotas: QuotasService,
   ) {}
 
   /** `POST /servers`: checks everything a user can get wrong, records the instances and answers; the build goes on in the background. */
@@ -85,15 +90,18 @@ export class ServersService {
     const nics = await this.nics(caller, boot);
     await this.checkZone(boot.availabilityZone);
     const group = boot.groupId === undefined ? undefined : await this.group(caller, boot.groupId);
-    if (Object.keys(boot.metadata).length > this.limit('metadata_items')) {
-      throw forbidden(`Quota exceeded for metadata_items: Requested ${Object.keys(boot.metadata).length}, but limit is ${this.limit('metadata_items')}.`);
-    }
+    await this.quotas.checkMetadata(caller.projectId, Object.keys(boot.metadata).length);
     if (boot.maxCount > 1 && nics.some((nic) => nic.kind === 'port')) {
       throw badRequest('Unable to launch multiple instances with a single configured port ID. Please launch your instance one by one with different ports.');
     }
+    if (boot.maxCount > 1 && boot.volumes.length > 0) {
+      throw badRequest('Unable to launch multiple instances with a single configured volume. Please launch your instances one by one.');
+    }
+    await this.serverVolumes.checkForBoot(caller.auth.rawToken, caller.projectId, boot.volumes);
+    const bootsFromVolume = boot.volumes.some((volume) => volume.bootIndex === 0);
     const reservationId = `r-${randomUUID().slice(0, 8)}`;
     const instances = await this.dataSource.transaction(async (manager) => {
-      const count = await this.countWithinQuota(manager, caller.projectId, flavor, boot);
+      const count = await this.quotas.countWithinQuota(manager, caller.projectId, flavor, boot);
       const created: InstanceEntity[] = [];
       for (let index = 0; index < count; index++) {
         created.push(await this.record(manager, caller, boot, { flavor, image, keypair, reservationId, index, count, groupId: group?.id }));
@@ -109,7 +117,8 @@ export class ServersService {
         placement: {
           vcpus: flavor.vcpus,
           memoryMb: flavor.memoryMb,
-          diskGb: flavor.rootGb + flavor.ephemeralGb + Math.ceil(flavor.swapMb / 1024),
+          // A server that boots from a volume takes no root disk from its host.
+          diskGb: (bootsFromVolume ? 0 : flavor.rootGb) + flavor.ephemeralGb + Math.ceil(flavor.swapMb / 1024),
           availabilityZone: boot.availabilityZone,
           architecture: image?.glance['architecture'] as string | undefined,
           hypervisorType: image?.glance['hypervisor_type'] as string | undefined,
@@ -208,7 +217,7 @@ export class ServersService {
       return;
     }
     await this.dataSource.transaction((manager) => this.actions.record(manager, instance, 'delete', caller.userId));
-    await this.lifecycle.delete(instance);
+    await this.lifecycle.delete(instance, caller.auth.rawToken);
   }
 
   /** The instance if the caller may see it (its project's, or any for an admin) and it is not deleted; Nova's 404 otherwise. */
@@ -397,44 +406,8 @@ export class ServersService {
     if (!group || !caller.sees(group)) {
       throw badRequest(`Invalid hint: server group ${groupId} could not be found.`);
     }
+    await checkGroupRoom(this.dataSource.manager, this.quotas, group);
     return group;
-  }
-
-  private limit(resource: 'instances' | 'cores' | 'ram' | 'metadata_items', override?: number): number {
-    if (override !== undefined) {
-      return override;
-    }
-    const defaults = { instances: this.settings.quotaInstances, cores: this.settings.quotaCores, ram: this.settings.quotaRam, metadata_items: this.settings.quotaMetadataItems };
-    return defaults[resource] < 0 ? Number.POSITIVE_INFINITY : defaults[resource];
-  }
-
-  /**
-   * How many of the asked instances the project's quota allows (max_count if it can, else
-   * min_count), under a lock on the project so concurrent creates cannot both take the last place.
-   */
-  private async countWithinQuota(manager: EntityManager, projectId: string, flavor: FlavorEntity, boot: BootRequest): Promise<number> {
-    await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`compute-quota:${projectId}`]);
-    const overrides = new Map((await manager.findBy(QuotaEntity, { projectId })).map((quota) => [quota.resource, quota.hardLimit < 0 ? Number.POSITIVE_INFINITY : quota.hardLimit]));
-    const [usage] = await manager.query<{ instances: number; cores: number; ram: number }[]>(
-      "SELECT count(*)::int AS instances, coalesce(sum((flavor->>'vcpus')::int), 0)::int AS cores, coalesce(sum((flavor->>'memoryMb')::int), 0)::int AS ram FROM instances WHERE project_id = $1 AND deleted_at IS NULL",
-      [projectId],
-    );
-    const used = usage ?? { instances: 0, cores: 0, ram: 0 };
-    const fits = (count: number) =>
-      (['instances', 'cores', 'ram'] as const).find((resource) => {
-        const per = resource === 'instances' ? 1 : resource === 'cores' ? flavor.vcpus : flavor.memoryMb;
-        return used[resource] + per * count > this.limit(resource, overrides.get(resource));
-      });
-    // As many as the quota allows, from max_count down to min_count.
-    for (let count = boot.maxCount; count >= boot.minCount; count--) {
-      if (fits(count) === undefined) {
-        return count;
-      }
-    }
-    const exceeded = fits(boot.minCount) ?? 'instances';
-    const per = exceeded === 'instances' ? 1 : exceeded === 'cores' ? flavor.vcpus : flavor.memoryMb;
-    const limit = this.limit(exceeded, overrides.get(exceeded));
-    throw forbidden(`Quota exceeded for ${exceeded}: Requested ${per * boot.minCount}, but already used ${used[exceeded]} of ${limit} ${exceeded}`);
   }
 
   private async record(
@@ -481,6 +454,7 @@ export class ServersService {
       deletedAt: null,
     });
     await manager.save(instance);
+    await this.serverVolumes.recordForBoot(manager, instance.id, boot.volumes);
     await this.actions.record(manager, instance, 'create', caller.userId);
     if (context.groupId !== undefined) {
       await manager.insert(ServerGroupMemberEntity, { groupId: context.groupId, instanceId: instance.id });

@@ -13,6 +13,8 @@ export interface ServiceRequest {
   /** The calling service's own token, sent as `X-Service-Token` beside a requester's. */
   serviceToken?: string;
   body?: unknown;
+  /** More headers, e.g. a microversion. */
+  headers?: Record<string, string>;
   timeoutMs?: number;
 }
 
@@ -28,7 +30,7 @@ export class ServiceClient {
   ) {}
 
   async request(method: string, path: string, request: ServiceRequest): Promise<ServiceResponse> {
-    const headers: Record<string, string> = { 'X-Auth-Token': request.token, Accept: 'application/json' };
+    const headers: Record<string, string> = { ...request.headers, 'X-Auth-Token': request.token, Accept: 'application/json' };
     if (request.serviceToken !== undefined) {
       headers['X-Service-Token'] = request.serviceToken;
     }
