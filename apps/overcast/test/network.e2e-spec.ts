@@ -54,6 +54,11 @@ describe('network service (Neutron v2.0) with the openstack CLI', () => {
     await cli(['port', 'set', '--host', 'nowhere', 'p1']);
     expect(await cliJson(['port', 'show', 'p1'])).toMatchObject({ binding_host_id: 'nowhere', binding_vif_type: 'binding_failed' });
     expect((await api('GET', `/v2.0/ports/${String(p1['id'])}`, aliceToken)).body['port']).not.toHaveProperty('binding:host_id');
+    // Compute's own user (role service) does: it reads the VIF type of the ports it binds.
+    const compute = { name: 'compute-like', password: 'compute-like-secret', project: 'service' };
+    await cli(['user', 'create', '--project', compute.project, '--password', compute.password, compute.name]);
+    await cli(['role', 'add', '--project', compute.project, '--user', compute.name, 'service']);
+    expect(await cliJson(['port', 'show', String(p1['id'])], compute)).toMatchObject({ binding_host_id: 'nowhere', binding_vif_type: 'binding_failed' });
 
     // What the tenant may not see or touch: another project's network is a 404 to bob; the external one he sees.
     expectNeutronError(await api('GET', `/v2.0/networks/${String(net1['id'])}`, bobToken), 404, 'NetworkNotFound');

@@ -68,11 +68,11 @@ export class PortsService {
       }
     }
     const ports = await manager.find(PortEntity, { where });
-    return listPage(await portViews(manager, ports, caller.isAdmin), query, { url, maxLimit: this.settings.maxPageSize, sortable: PORT_SORT_KEYS });
+    return listPage(await portViews(manager, ports, seesBindings(caller)), query, { url, maxLimit: this.settings.maxPageSize, sortable: PORT_SORT_KEYS });
   }
 
   async show(caller: Caller, id: string) {
-    return portViewOf(this.dataSource.manager, await visiblePort(this.dataSource.manager, caller, id), caller.isAdmin);
+    return portViewOf(this.dataSource.manager, await visiblePort(this.dataSource.manager, caller, id), seesBindings(caller));
   }
 
   async create(caller: Caller, body: unknown) {
@@ -108,7 +108,7 @@ export class PortsService {
       return portViewOf(manager, port, true);
     });
     await this.changes.committed([{ resource: 'port', action: 'create', view }]);
-    return caller.isAdmin ? view : withoutAdminAttributes(view);
+    return seesBindings(caller) ? view : withoutAdminAttributes(view);
   }
 
   async update(caller: Caller, id: string, body: unknown) {
@@ -160,7 +160,7 @@ export class PortsService {
       return portViewOf(manager, port, true);
     });
     await this.changes.committed([{ resource: 'port', action: 'update', view }]);
-    return caller.isAdmin ? view : withoutAdminAttributes(view);
+    return seesBindings(caller) ? view : withoutAdminAttributes(view);
   }
 
   async delete(caller: Caller, id: string): Promise<void> {
@@ -219,4 +219,9 @@ export class PortsService {
     await this.securityGroups.checkUsable(manager, caller, requested);
     return requested;
   }
+}
+
+/** Bindings are shown to whoever may set them: the admin, and compute, which reads the VIF type of the ports it binds (Neutron's ADMIN_OR_SERVICE). */
+function seesBindings(caller: Caller): boolean {
+  return caller.allows('port:binding');
 }

@@ -144,7 +144,7 @@ export class LinuxBridgeDriver extends L2Driver {
     const wantedTaps = new Set([...state.ports, ...legPortsOf(state)].filter((port) => plansById.has(port.networkId)).map((port) => deviceName('tap', port.id)));
     const wantedDevices = new Set([...plansById.values()].flatMap(ownDevicesOf));
     const links = await listLinks(this.commands);
-    await this.deleteLinks(links.filter(({ name }) => isPortTap(name) && !wantedTaps.has(name)));
+    await this.deleteLinks(links.filter((link) => this.ownsTap(link) && !wantedTaps.has(link.name)));
     await this.deleteNetworkDevices(links.filter(({ name }) => isNetworkDevice(name, this.settings) && !wantedDevices.has(name)));
     return new Map(links.map((link) => [link.name, link]));
   }
@@ -199,9 +199,17 @@ export class LinuxBridgeDriver extends L2Driver {
     await this.routers.removeAll();
     await this.dhcp.removeAll();
     const links = await listLinks(this.commands);
-    await this.deleteLinks(links.filter(({ name }) => isPortTap(name)));
+    await this.deleteLinks(links.filter((link) => this.ownsTap(link)));
     await this.deleteNetworkDevices(links.filter(({ name }) => isNetworkDevice(name, this.settings)));
     await this.firewall.removeAll();
+  }
+
+  /**
+   * A port's tap this agent made: named for a port and on one of its bridges (or on none, when
+   * wiring stopped half-way). Another tap of that name on another bridge is someone else's.
+   */
+  private ownsTap(link: Link): boolean {
+    return isPortTap(link.name) && (link.master === undefined || isNetworkDevice(link.master, this.settings));
   }
 
   private async deleteLinks(links: readonly Link[]): Promise<void> {

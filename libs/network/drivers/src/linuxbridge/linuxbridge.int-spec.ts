@@ -106,4 +106,19 @@ describe('LinuxBridgeDriver on simulated hosts', () => {
     // What it learned: b's MAC behind m2's tunnel address.
     expect(entries.toLowerCase()).toContain(`${b.port.macAddress} dst ${hosts[1]?.host.tunnelIp ?? ''}`);
   });
+
+  it("leaves alone a tap named like a port's that another user of the host put on a bridge of its own", async () => {
+    const commands = hostCommands(bed.h1.host);
+    const foreignTap = deviceName('tap', 'f0e1d2c3-b4a5-4697-8899-aabbccddeeff');
+    await commands.run('ip', ['link', 'add', 'foreignbr', 'type', 'bridge']);
+    await commands.run('ip', ['tuntap', 'add', 'dev', foreignTap, 'mode', 'tap']);
+    await commands.run('ip', ['link', 'set', foreignTap, 'master', 'foreignbr']);
+    try {
+      await bed.applyAll([[bed.h1, hostState('h1', { networks: [], ports: [] })]]);
+      expect((await linksOf(bed.h1)).find(({ name }) => name === foreignTap)).toMatchObject({ master: 'foreignbr' });
+    } finally {
+      await commands.run('ip', ['link', 'delete', foreignTap]);
+      await commands.run('ip', ['link', 'delete', 'foreignbr']);
+    }
+  });
 });
