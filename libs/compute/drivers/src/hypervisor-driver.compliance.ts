@@ -208,7 +208,8 @@ export function describeHypervisorDriverCompliance(name: string, setUp: () => Pr
       }
       const path = join(scratch.path, `snapshot-${randomUUID()}.${diskFormat}`);
       const sink = fileSink(diskFormat, path);
-      await driver.snapshot(instance, sink);
+      // As the compute service sends an action: the spec without the image it was built from.
+      await driver.snapshot({ ...instance, image: undefined }, sink);
       expect(sink.uploads).toBe(1);
       expect(sink.bytes).toBeGreaterThan(0);
       await subject.checkSnapshot?.(path, diskFormat);

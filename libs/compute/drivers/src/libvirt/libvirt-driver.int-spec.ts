@@ -5,6 +5,7 @@ import {
   type GuestImage,
   type GuestNetwork,
   type LibvirtDaemons,
+  markerLines,
   startLibvirt,
   testGuestImage,
   whyNoLibvirt,
@@ -40,14 +41,6 @@ let daemons: Promise<LibvirtDaemons> | undefined;
 afterAll(async () => {
   await (await daemons)?.close();
 }, 30_000);
-
-function markerLines(console: string, marker: string): string[] {
-  return console
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line === marker || line.startsWith(`${marker} `))
-    .map((line) => line.slice(marker.length).trim());
-}
 
 /** The disks the guest reports: its list at boot, then what it saw come and go. */
 function guestDisks(console: string): string[] {

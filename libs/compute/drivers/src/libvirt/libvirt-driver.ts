@@ -308,13 +308,14 @@ export class LibvirtDriver extends HypervisorDriver {
    */
   async snapshot(instance: InstanceSpec, sink: ImageSink): Promise<void> {
     const failure = `could not snapshot instance ${instance.id}`;
-    if (instance.image === undefined) {
-      throw new Error(`${failure}: it boots from a volume; snapshot the volume instead`);
-    }
     const name = this.domainName(instance);
     const directory = this.directoryOf(instance);
-    const image = join(directory, `.snapshot-${randomBytes(4).toString('hex')}.${sink.diskFormat}`);
     const pausedHere = (await this.stateOf(instance)) === 'running';
+    // Its own directory says it, not the spec: the compute service sends an action's spec without the image.
+    if (!(await access(join(directory, ROOT_DISK)).then(() => true, () => false))) {
+      throw new Error(`${failure}: it boots from a volume; snapshot the volume instead`);
+    }
+    const image = join(directory, `.snapshot-${randomBytes(4).toString('hex')}.${sink.diskFormat}`);
     try {
       if (pausedHere) {
         await this.virsh.run(['suspend', name], failure);

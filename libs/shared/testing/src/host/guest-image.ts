@@ -39,6 +39,15 @@ export const GUEST_MARKER = {
   powerButton: 'OVERCAST-POWER-BUTTON',
 } as const;
 
+/** What the guest printed after `marker` on each line that has it, in order (an empty string for a bare marker). */
+export function markerLines(console: string, marker: string): string[] {
+  return console
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line === marker || line.startsWith(`${marker} `))
+    .map((line) => line.slice(marker.length).trim());
+}
+
 /** The modules the guest loads (with what they depend on, from modules.dep): virtio PCI, disk and NIC, ISO9660 for the config drive, the ACPI power button. */
 const MODULES = ['virtio_pci', 'virtio_blk', 'virtio_net', 'isofs', 'button', 'evdev'];
 
