@@ -210,6 +210,33 @@ describe('compute API: servers on fake hosts', () => {
     await waitUntilGone(alice, id);
   });
 
+  it('rebuilds a server from another image in place, keeping its address, and a stopped one stays stopped', async () => {
+    imageId ??= await uploadImage();
+    const other = await uploadImage({ name: 'other' });
+    const id = (await boot(alice, { name: 'rebuilt', metadata: { a: '1' } })).body.server.id as string;
+    await waitForStatus(alice, id, ['ACTIVE']);
+    const response = await alice.post(`/v2.1/servers/${id}/action`, { rebuild: { imageRef: other, name: 'rebuilt-2', metadata: { b: '2' }, adminPass: 'new-secret' } });
+    expect(response.status).toBe(202);
+    expect(response.body.server).toMatchObject({ id, name: 'rebuilt-2', status: 'REBUILD', image: { id: other }, metadata: { b: '2' }, adminPass: 'new-secret' });
+    // The basic view, as Nova answers a rebuild: no extension attributes.
+    expect(response.body.server).not.toHaveProperty('OS-EXT-STS:task_state');
+    const rebuilt = await waitForStatus(alice, id, ['ACTIVE', 'ERROR']);
+    expect(rebuilt).toMatchObject({ status: 'ACTIVE', image: { id: other }, 'OS-EXT-STS:task_state': null });
+    expect(await hostA.driver.listInstances()).toContainEqual({ id, powerState: 1 });
+
+    expect((await alice.post(`/v2.1/servers/${id}/action`, { 'os-stop': null })).status).toBe(202);
+    await waitForStatus(alice, id, ['SHUTOFF']);
+    expect((await alice.post(`/v2.1/servers/${id}/action`, { rebuild: { imageRef: imageId } })).status).toBe(202);
+    const stopped = await eventually(async () => (await alice.get(`/v2.1/servers/${id}`)).body.server, (body: Json) => body['OS-EXT-STS:task_state'] === null);
+    expect(stopped).toMatchObject({ status: 'SHUTOFF', image: { id: imageId } });
+
+    expectNovaError(await alice.post(`/v2.1/servers/${id}/action`, { rebuild: { imageRef: randomUUID() } }), 400, /could not be found/);
+    expectNovaError(await alice.post(`/v2.1/servers/${id}/action`, { rebuild: {} }), 400);
+    expectNovaError(await bob.post(`/v2.1/servers/${id}/action`, { rebuild: { imageRef: imageId } }), 404);
+    expect((await alice.delete(`/v2.1/servers/${id}`)).status).toBe(204);
+    await waitUntilGone(alice, id);
+  });
+
   it('snapshots a server into a new image of the project, uploaded by its host', async () => {
     imageId ??= await uploadImage();
     const id = (await boot(alice, { name: 'snapped' })).body.server.id as string;

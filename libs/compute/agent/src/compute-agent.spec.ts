@@ -254,6 +254,20 @@ describe('ComputeAgent', () => {
     expect(await driver.listInstances()).toEqual([]);
   });
 
+  it('rebuilds a guest from another image in place, and leaves a stopped one stopped', async () => {
+    await startAgent();
+    const instance = await built();
+    const rebuilt = { ...instance, image: bootImage('vmlinuz') };
+    await cast(patterns.rebuild, { instance: rebuilt, authToken: TOKEN });
+    expect(await outcomeOf('rebuild', instance.id)).toEqual({ operation: 'rebuild', instanceId: instance.id, host: HOST, powerState: POWER_STATE.RUNNING });
+    expect(driver.events.slice(-3)).toEqual([`destroy ${instance.id}`, `spawn ${instance.id}`, `spawned ${instance.id}`]);
+    expect(driver.imageData.get('vmlinuz')).toEqual(KERNEL_BYTES);
+
+    await cast(patterns.rebuild, { instance: rebuilt, authToken: TOKEN, stopAfter: true });
+    await eventually(async () => outcomesOf(instance.id), (seen) => seen.filter((outcome) => outcome.operation === 'rebuild').length === 2);
+    expect(outcomesOf(instance.id).at(-1)).toEqual({ operation: 'rebuild', instanceId: instance.id, host: HOST, powerState: POWER_STATE.SHUTDOWN });
+  });
+
   it('attaches and detaches volumes and interfaces, naming the volume or port in the outcome', async () => {
     await startAgent();
     const instance = await built();

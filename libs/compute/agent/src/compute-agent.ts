@@ -13,6 +13,7 @@ import {
   type InterfaceRequest,
   type PowerState,
   type RebootRequest,
+  type RebuildRequest,
   type SnapshotRequest,
   type VolumeAttachRequest,
 } from '@overcast/compute/contracts';
@@ -112,6 +113,7 @@ export class ComputeAgent {
         this.launch(request, meta, { name, resourceId: resourceId?.(request), run: (driver) => run(driver, request) });
     const handlers: Record<ServedPattern, BusHandler> = {
       build: cast('build', (driver, request) => this.build(driver, request)),
+      rebuild: cast('rebuild', (driver, request: RebuildRequest) => this.rebuild(driver, request)),
       destroy: cast('destroy', (driver, { instance }) => driver.destroy(instance)),
       powerOn: cast('power-on', (driver, { instance }) => driver.powerOn(instance)),
       powerOff: cast('power-off', (driver, { instance }) => driver.powerOff(instance, this.settings.shutdownTimeoutSeconds)),
@@ -143,6 +145,15 @@ export class ComputeAgent {
       // The driver cleans up after a failed spawn; a failed build must leave nothing on the host even when it did not.
       await driver.destroy(instance).catch((cleanup: unknown) => this.logger.error({ instance_id: instance.id }, `compute agent: cleaning up after the failed build of ${instance.id} failed: ${errorText(cleanup)}`));
       throw error;
+    }
+  }
+
+  /** Nova's rebuild on the same host: the guest and its local disks go, and come back from the new image with the same NICs and volumes. */
+  private async rebuild(driver: HypervisorDriver, request: RebuildRequest): Promise<void> {
+    await driver.destroy(request.instance);
+    await this.build(driver, request);
+    if (request.stopAfter === true) {
+      await driver.powerOff(request.instance, 0);
     }
   }
 

@@ -13,6 +13,8 @@ export const computeSettings = z.object({
   maxPageSize: setting.integer().min(1).default(1000),
   /** A host whose agent has not reported for this long is `down` (Nova's `service_down_time`). */
   hostDownSeconds: setting.integer().min(1).default(60),
+  /** How often work handed to hosts that went down is looked for, and failed or retried. */
+  strandedSweepSeconds: setting.integer().min(1).default(30),
   /** Placement's defaults: how far each resource may be overcommitted. */
   cpuAllocationRatio: z.number().positive().default(16),
   ramAllocationRatio: z.number().positive().default(1.5),

@@ -1,4 +1,4 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { COMPUTE_ENTITIES } from '@overcast/compute/data-access';
@@ -9,6 +9,7 @@ import { type DataSource } from 'typeorm';
 import { type ComputeSettings } from './compute.config';
 import { COMPUTE_POLICY } from './compute.policy';
 import { COMPUTE_SETTINGS } from './compute.tokens';
+import { computeRequestId } from './common/compute-request-id';
 import { MicroversionInterceptor } from './common/microversion';
 import { ExtensionsController } from './extensions.controller';
 import { FLAVOR_CONTROLLERS, FLAVOR_PROVIDERS } from './flavors/flavors.parts';
@@ -26,7 +27,7 @@ export interface ComputeModuleOptions {
 
 /** The Nova v2.1 API, its scheduler and build orchestration, and the server side of the compute agents' protocol. */
 @Module({})
-export class ComputeModule {
+export class ComputeModule implements NestModule {
   static forRoot(options: ComputeModuleOptions): DynamicModule {
     const { common, settings } = options;
     return {
@@ -40,5 +41,9 @@ export class ComputeModule {
       controllers: [VersionsController, ExtensionsController, ...FLAVOR_CONTROLLERS, ...KEYPAIR_CONTROLLERS, ...OPERATOR_CONTROLLERS, ...SERVER_GROUP_CONTROLLERS, ...SERVER_CONTROLLERS],
       providers: [{ provide: COMPUTE_SETTINGS, useValue: settings }, { provide: APP_INTERCEPTOR, useClass: MicroversionInterceptor }, ...FLAVOR_PROVIDERS, ...KEYPAIR_PROVIDERS, ...SERVER_PROVIDERS, ...OPERATOR_PROVIDERS, ...SERVER_GROUP_PROVIDERS],
     };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(computeRequestId).forRoutes('{*path}');
   }
 }

@@ -43,6 +43,22 @@ export const COMPUTE_POLICY: Record<string, string> = {
   'os_compute_api:os-attach-interfaces:show': 'rule:project_reader_or_admin',
   'os_compute_api:os-attach-interfaces:create': 'rule:project_member_or_admin',
   'os_compute_api:os-attach-interfaces:delete': 'rule:project_member_or_admin',
+  'os_compute_api:ips:index': 'rule:project_reader_or_admin',
+  'os_compute_api:ips:show': 'rule:project_reader_or_admin',
+  /** A server's metadata: its project's readers read it, its members change it. */
+  'os_compute_api:server-metadata:index': 'rule:project_reader_or_admin',
+  'os_compute_api:server-metadata:show': 'rule:project_reader_or_admin',
+  'os_compute_api:server-metadata:create': 'rule:project_member_or_admin',
+  'os_compute_api:server-metadata:update': 'rule:project_member_or_admin',
+  'os_compute_api:server-metadata:update_all': 'rule:project_member_or_admin',
+  'os_compute_api:server-metadata:delete': 'rule:project_member_or_admin',
+  /** The security-group proxy: the network service decides which groups each project sees and changes. */
+  'os_compute_api:os-security-groups:get': 'rule:project_reader_or_admin',
+  'os_compute_api:os-security-groups:show': 'rule:project_reader_or_admin',
+  'os_compute_api:os-security-groups:create': 'rule:project_member_or_admin',
+  'os_compute_api:os-security-groups:update': 'rule:project_member_or_admin',
+  'os_compute_api:os-security-groups:delete': 'rule:project_member_or_admin',
+  'os_compute_api:os-security-groups:list': 'rule:project_reader_or_admin',
   /** Flavors: everyone reads, admins manage. */
   'os_compute_api:os-flavor-manage:create': 'rule:context_is_admin',
   'os_compute_api:os-flavor-manage:update': 'rule:context_is_admin',

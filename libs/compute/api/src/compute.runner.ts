@@ -2,6 +2,7 @@ import { COMPUTE_ENTITIES, COMPUTE_MIGRATIONS } from '@overcast/compute/data-acc
 import { type CommonSettings, type Logger, type RunningHttpService, startHttpService } from '@overcast/shared/core';
 import { type Database, openDatabase } from '@overcast/shared/db';
 import { type ComputeSettings } from './compute.config';
+import { legacyV2Paths } from './common/legacy-v2';
 import { ComputeModule } from './compute.module';
 
 export function openComputeDatabase(common: CommonSettings, settings: ComputeSettings): Promise<Database> {
@@ -22,5 +23,6 @@ export async function startCompute(options: { common: CommonSettings; settings: 
     host: common.bindHost,
     port: settings.port,
     logger,
+    beforeRouting: [legacyV2Paths],
   });
 }

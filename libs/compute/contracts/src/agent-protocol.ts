@@ -15,6 +15,8 @@ export const COMPUTE_AGENT_PATTERNS = {
   operationDone: 'compute.operation.done',
   /** server → agent (cast) operations; each ends with an InstanceOutcome. */
   build: 'compute.instance.build',
+  /** A RebuildRequest: the guest made anew from another image, keeping its NICs and volumes. */
+  rebuild: 'compute.instance.rebuild',
   destroy: 'compute.instance.destroy',
   powerOn: 'compute.instance.power-on',
   powerOff: 'compute.instance.power-off',
@@ -35,6 +37,7 @@ export const COMPUTE_AGENT_PATTERNS = {
 /** The operations that end with an InstanceOutcome. */
 export type InstanceOperation =
   | 'build'
+  | 'rebuild'
   | 'destroy'
   | 'power-on'
   | 'power-off'
@@ -68,6 +71,11 @@ export interface InstanceRequest {
   instance: InstanceSpec;
   /** The requester's token, for the image service; never logged. */
   authToken?: string;
+}
+
+export interface RebuildRequest extends InstanceRequest {
+  /** The server was stopped: it stays so once rebuilt, as in Nova. */
+  stopAfter?: boolean;
 }
 
 export interface RebootRequest extends InstanceRequest {

@@ -1,9 +1,11 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { COMPUTE_AGENT_PATTERNS, COMPUTE_SERVER_TOPIC, type ComputeAgentReport, type InstanceOutcome, POWER_STATE } from '@overcast/compute/contracts';
-import { InstanceEntity } from '@overcast/compute/data-access';
+import { ComputeNodeEntity, InstanceEntity } from '@overcast/compute/data-access';
 import { type BusSubscription, MessageBus } from '@overcast/shared/bus';
 import { DataSource, IsNull, Not } from 'typeorm';
+import { type ComputeSettings } from '../compute.config';
+import { COMPUTE_SETTINGS } from '../compute.tokens';
 import { InstanceLifecycle } from '../instances/instance-lifecycle';
 import { ComputeHostsService } from '../scheduler/compute-hosts.service';
 
@@ -12,12 +14,14 @@ import { ComputeHostsService } from '../scheduler/compute-hosts.service';
 export class ComputeAgents implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('compute');
   private subscription?: BusSubscription;
+  private sweep?: NodeJS.Timeout;
 
   constructor(
     private readonly bus: MessageBus,
     @InjectDataSource('compute') private readonly dataSource: DataSource,
     private readonly hosts: ComputeHostsService,
     private readonly lifecycle: InstanceLifecycle,
+    @Inject(COMPUTE_SETTINGS) private readonly settings: ComputeSettings,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -25,6 +29,20 @@ export class ComputeAgents implements OnApplicationBootstrap, OnApplicationShutd
       [COMPUTE_AGENT_PATTERNS.report]: (report: ComputeAgentReport) => this.report(report),
       [COMPUTE_AGENT_PATTERNS.operationDone]: (outcome: InstanceOutcome) => this.lifecycle.apply(outcome),
     });
+    this.sweep = setInterval(
+      () => void this.failWorkOfDownHosts().catch((error: unknown) => this.logger.warn(`looking for work stranded on down hosts failed: ${String(error)}`)),
+      this.settings.strandedSweepSeconds * 1000,
+    );
+    this.sweep.unref();
+  }
+
+  /** Work handed to a host that then went down will not end by itself. */
+  private async failWorkOfDownHosts(): Promise<void> {
+    for (const node of await this.dataSource.manager.find(ComputeNodeEntity)) {
+      if (!this.hosts.isUp(node)) {
+        await this.lifecycle.failStranded(node.host, `the compute agent on ${node.host} stopped reporting (last at ${node.reportedAt.toISOString()})`);
+      }
+    }
   }
 
   /**
@@ -34,7 +52,12 @@ export class ComputeAgents implements OnApplicationBootstrap, OnApplicationShutd
   private async report(report: ComputeAgentReport): Promise<void> {
     const { restarted } = await this.hosts.record(report);
     if (restarted) {
-      this.logger.warn(`the compute agent on ${report.host} restarted`);
+      this.logger.warn(`the compute agent on ${report.host} restarted: failing what its previous process left unfinished`);
+      await this.lifecycle.failStranded(report.host, `the compute agent on ${report.host} restarted before the operation ended`, new Date(report.startedAt));
+    }
+    if (report.inventory === undefined) {
+      // A hypervisor that cannot say what it holds lists nothing: that is not "the guests are gone".
+      return;
     }
     const powerStates = new Map(report.instances.map((instance) => [instance.id, instance.powerState]));
     const onHost = await this.dataSource.manager.findBy(InstanceEntity, { host: report.host, deletedAt: IsNull(), taskState: IsNull(), vmState: Not('error') });
@@ -53,6 +76,7 @@ export class ComputeAgents implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.sweep);
     await this.subscription?.close();
   }
 }

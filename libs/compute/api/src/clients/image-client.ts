@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { badRequest, errorMessageOf, OpenStackError, ServiceClient, type ServiceResponse } from '@overcast/shared/core';
+import { badRequest, conflict, errorMessageOf, forbidden, notFound, OpenStackError, ServiceClient, type ServiceResponse } from '@overcast/shared/core';
 import { type ComputeSettings } from '../compute.config';
 import { COMPUTE_SETTINGS } from '../compute.tokens';
 
@@ -51,6 +51,30 @@ export class ImageClient {
     if (response.status !== 404) {
       this.expect(response, 'delete the image');
     }
+  }
+
+  /** Deletes an image the requester asked to (Nova's image API): Glance's 404 and 403 are theirs to see. */
+  async deleteAsked(token: string, imageId: string): Promise<void> {
+    const response = await this.client.request('DELETE', `/v2/images/${encodeURIComponent(imageId)}`, { token });
+    if (response.status === 404) {
+      throw notFound('Image not found.');
+    }
+    if (response.status === 403) {
+      throw forbidden('You are not allowed to delete the image.');
+    }
+    if (response.status === 409) {
+      throw conflict(`Image ${imageId} could not be deleted: ${errorMessageOf(response.body)}`);
+    }
+    this.expect(response, 'delete the image');
+  }
+
+  /** A page of the images the requester sees, with Glance's query (limit, marker, filters). */
+  async list(token: string, query: URLSearchParams): Promise<GlanceImage[]> {
+    const response = await this.client.request('GET', `/v2/images?${query.toString()}`, { token });
+    if (response.status === 400) {
+      throw badRequest(`The image service refused the query: ${errorMessageOf(response.body)}`);
+    }
+    return this.expect<{ images: GlanceImage[] }>(response, 'list the images').images;
   }
 
   private expect<T>(response: ServiceResponse, what: string): T {

@@ -29,6 +29,26 @@ export interface NeutronPort {
   status: string;
 }
 
+/** A Neutron security group, with its rules. */
+export interface NeutronSecurityGroup {
+  id: string;
+  name: string;
+  description: string;
+  project_id: string;
+  security_group_rules: NeutronSecurityGroupRule[];
+}
+
+export interface NeutronSecurityGroupRule {
+  id: string;
+  security_group_id: string;
+  direction: string;
+  protocol: string | null;
+  port_range_min: number | null;
+  port_range_max: number | null;
+  remote_ip_prefix: string | null;
+  remote_group_id: string | null;
+}
+
 /** What a server asks of a port it gets: on a network (with a fixed IP), in its security groups. */
 export interface PortRequest {
   networkId: string;
@@ -148,6 +168,49 @@ export class NetworkClient {
       }
       return matching[0]?.id ?? name;
     });
+  }
+
+  /** The security groups the requester sees, filtered by Neutron's query (`project_id`, `id`). */
+  async securityGroups(token: string, query: URLSearchParams): Promise<NeutronSecurityGroup[]> {
+    const response = await this.client.request('GET', `/v2.0/security-groups?${query.toString()}`, { token });
+    return this.expect<{ security_groups: NeutronSecurityGroup[] }>(response, 'list the security groups').security_groups;
+  }
+
+  /** The security group if the requester sees it. */
+  async securityGroup(token: string, id: string): Promise<NeutronSecurityGroup | undefined> {
+    const response = await this.client.request('GET', `/v2.0/security-groups/${encodeURIComponent(id)}`, { token });
+    return response.status === 404 ? undefined : this.expect<{ security_group: NeutronSecurityGroup }>(response, 'read the security group').security_group;
+  }
+
+  /** Creates (no `id`) or updates a security group of the requester's project; Neutron's 400 (or 409: over quota) is the requester's 400. */
+  async saveSecurityGroup(token: string, id: string | undefined, group: { name: string; description: string }): Promise<NeutronSecurityGroup | undefined> {
+    const response = await this.client.request(id === undefined ? 'POST' : 'PUT', `/v2.0/security-groups${id === undefined ? '' : `/${encodeURIComponent(id)}`}`, { token, body: { security_group: group } });
+    if (response.status === 404) {
+      return undefined;
+    }
+    if (response.status === 400 || response.status === 409) {
+      throw badRequest(errorMessageOf(response.body));
+    }
+    return this.expect<{ security_group: NeutronSecurityGroup }>(response, 'save the security group').security_group;
+  }
+
+  /** Deletes a security group; false when the requester sees none of this id. One in use (Neutron's 409) is Nova's 400. */
+  async deleteSecurityGroup(token: string, id: string): Promise<boolean> {
+    const response = await this.client.request('DELETE', `/v2.0/security-groups/${encodeURIComponent(id)}`, { token });
+    if (response.status === 404) {
+      return false;
+    }
+    if (response.status === 409 || response.status === 400) {
+      throw badRequest(errorMessageOf(response.body));
+    }
+    this.expect(response, 'delete the security group');
+    return true;
+  }
+
+  /** The ports of a server, as the requester sees them. */
+  async portsOfDevice(token: string, deviceId: string): Promise<NeutronPort[]> {
+    const response = await this.client.request('GET', `/v2.0/ports?device_id=${encodeURIComponent(deviceId)}`, { token });
+    return this.expect<{ ports: NeutronPort[] }>(response, 'list the ports').ports;
   }
 
   private expect<T>(response: ServiceResponse, what: string): T {

@@ -1,5 +1,5 @@
 import { OpenStackError } from '@overcast/shared/core';
-import { nextLinks, novaPage } from './nova-list';
+import { nextLinks, novaPage, queryTime } from './nova-list';
 
 describe('novaPage', () => {
   it('reads limit and marker; no limit, 0 or too large is the maximum', () => {
@@ -28,5 +28,25 @@ describe('nextLinks', () => {
   it('does not link from a page that is not full, or empty', () => {
     expect(nextLinks('http://h/x', {}, { limit: 3 }, ['a', 'b'])).toEqual([]);
     expect(nextLinks('http://h/x', {}, { limit: 3 }, [])).toEqual([]);
+  });
+});
+
+describe('queryTime', () => {
+  it.each([
+    ['2011-01-01', '2011-01-01T00:00:00.000Z'],
+    ['2011-01-01T10:20', '2011-01-01T10:20:00.000Z'],
+    ['2011-01-01 10:20:30.5', '2011-01-01T10:20:30.500Z'],
+    ['2011-01-01T10:20:30+0100', '2011-01-01T09:20:30.000Z'],
+    ['2011-01-01T10:20:30-02:00', '2011-01-01T12:20:30.000Z'],
+  ])('reads %j as ISO 8601, UTC without a zone', (text, iso) => {
+    expect(queryTime({ 'changes-since': text }, 'changes-since')?.toISOString()).toBe(iso);
+  });
+
+  it.each(['2011/01/01', 'yesterday', '2011-13-01', '2011-01-01T25:00'])('refuses %j with a 400', (text) => {
+    expect(() => queryTime({ 'changes-since': text }, 'changes-since')).toThrow(OpenStackError);
+  });
+
+  it('is undefined when not asked', () => {
+    expect(queryTime({}, 'changes-since')).toBeUndefined();
   });
 });

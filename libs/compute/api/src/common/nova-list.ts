@@ -13,6 +13,24 @@ export function queryText(query: Record<string, unknown>, name: string): string 
   return value === undefined ? undefined : String(Array.isArray(value) ? value[0] : value);
 }
 
+/** ISO 8601 as Nova's `date-time` query format takes it (`iso8601.parse_date`): a date, or a date and time, with or without a zone. */
+const ISO_8601 = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(Z|[+-]\d{2}:?\d{2})?)?$/i;
+
+/** A `date-time` query parameter (`changes-since`); anything else is the query-schema 400. A time without a zone is UTC, as in Nova. */
+export function queryTime(query: Record<string, unknown>, name: string): Date | undefined {
+  const text = queryText(query, name);
+  if (text === undefined) {
+    return undefined;
+  }
+  const match = ISO_8601.exec(text);
+  const zone = match?.[3] === undefined ? 'Z' : match[3].replace(/^([+-]\d{2})(\d{2})$/, '$1:$2');
+  const time = match === null ? Number.NaN : Date.parse(`${match[1]}T${match[2] ?? '00:00'}${zone}`);
+  if (Number.isNaN(time)) {
+    throw badRequest(`Invalid input for query parameters ${name}. Value: ${text}. '${text}' is not a 'date-time'`);
+  }
+  return new Date(time);
+}
+
 /** The page a list's query asks for; a limit that is not a whole number ≥ 0 is Nova's query-schema 400. */
 export function novaPage(query: Record<string, unknown>, maxLimit: number): NovaPage {
   const limitText = queryText(query, 'limit');

@@ -4,9 +4,9 @@ import { type InstanceEntity } from '@overcast/compute/data-access';
 /**
  * What an instance's config drive holds, as Nova writes `openstack/latest/`: its identity, keys and
  * metadata (`meta_data.json`), how its NICs get addresses (`network_data.json`: DHCP on each, as
- * the network service serves it), and the user data.
+ * the network service serves it), the user data, and the root password the server was created with.
  */
-export function configDriveFor(instance: InstanceEntity): ConfigDriveSpec {
+export function configDriveFor(instance: InstanceEntity, adminPass: string): ConfigDriveSpec {
   const keys = instance.keyName !== null && instance.keyData !== null ? [{ name: instance.keyName, type: 'ssh', data: instance.keyData }] : [];
   return {
     metaData: {
@@ -20,6 +20,7 @@ export function configDriveFor(instance: InstanceEntity): ConfigDriveSpec {
       public_keys: Object.fromEntries(keys.map((key) => [key.name, key.data])),
       keys,
       devices: [],
+      admin_pass: adminPass,
     },
     networkData: {
       links: instance.ports.map((port) => ({ id: port.devName, vif_id: port.portId, type: 'phy', mtu: port.mtu ?? null, ethernet_mac_address: port.macAddress })),

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import { InjectDataSource } from '@nestjs/typeorm';
 import { type BootImage, COMPUTE_AGENT_PATTERNS, type InstanceOperation, type InstanceOutcome, POWER_STATE } from '@overcast/compute/contracts';
 import { BlockDeviceMappingEntity, InstanceEntity, type InstanceFault, type InstancePort, type VmState } from '@overcast/compute/data-access';
-import { DataSource } from 'typeorm';
+import { DataSource, IsNull, Not, Or } from 'typeorm';
 import { AgentCommands } from '../agents/agent-commands';
 import { NetworkClient, type NeutronPort, type PortRequest } from '../clients/network-client';
 import { type ComputeSettings } from '../compute.config';
@@ -25,8 +25,30 @@ const SETTLED_VM_STATE: Partial<Record<InstanceOperation, VmState>> = {
   resume: 'active',
 };
 
+/** The operation a host was running for each task: what is lost when the host's agent is. */
+const OPERATION_OF_TASK: Record<string, InstanceOperation> = {
+  spawning: 'build',
+  rebuilding: 'rebuild',
+  deleting: 'destroy',
+  'powering-on': 'power-on',
+  'powering-off': 'power-off',
+  rebooting: 'reboot',
+  rebooting_hard: 'reboot',
+  pausing: 'pause',
+  unpausing: 'unpause',
+  suspending: 'suspend',
+  resuming: 'resume',
+  image_snapshot: 'snapshot',
+};
+
 /** The os-instance-actions name of each operation, where it differs. */
 const ACTION_OF_OPERATION: Partial<Record<InstanceOperation, string>> = { 'power-on': 'start', 'power-off': 'stop', snapshot: 'createImage' };
+
+/** Deleted, or being deleted: a build that finds it so stops and gives back what it took. */
+const isDeleted = (instance: InstanceEntity) => instance.deletedAt !== null || instance.taskState === 'deleting';
+
+/** Thrown by a build step that finds its instance deleted. */
+class BuildAbandoned extends Error {}
 
 /** A NIC the build makes or takes: a new port on a network, or the user's own port. */
 export type NicRequest = ({ kind: 'network' } & PortRequest) | { kind: 'port'; portId: string };
@@ -38,6 +60,8 @@ export interface BuildContext {
   userId: string;
   nics: NicRequest[];
   image?: BootImage;
+  /** The root password the server was created with, for its config drive (never stored). */
+  adminPass: string;
   placement: Omit<PlacementRequest, 'instanceId' | 'excludeHosts'>;
   /** Hosts the build already failed on. */
   failedHosts: string[];
@@ -96,25 +120,28 @@ export class InstanceLifecycle implements OnApplicationShutdown {
     const started = new Date();
     let host: string | undefined;
     try {
-      await this.setState(instanceId, { taskState: 'scheduling' });
+      await this.buildStep(instanceId, { taskState: 'scheduling' });
       const node = await this.scheduler.claim({ ...context.placement, instanceId, excludeHosts: context.failedHosts });
       host = node.host;
-      await this.setState(instanceId, { host: node.host, nodeId: node.id, availabilityZone: node.availabilityZone, taskState: 'networking' });
+      await this.buildStep(instanceId, { host: node.host, nodeId: node.id, availabilityZone: node.availabilityZone, taskState: 'networking' });
       const ports = await this.plugPorts(instance, context, node.host, node.inventory?.hypervisorType === 'fake');
-      await this.setState(instanceId, { taskState: 'block_device_mapping' });
+      await this.buildStep(instanceId, { taskState: 'block_device_mapping' });
       const volumes = await this.serverVolumes.connectForBuild(instance, node, context.token);
-      await this.setState(instanceId, { taskState: 'spawning' });
+      await this.buildStep(instanceId, { taskState: 'spawning' });
       const latest = await this.current(instanceId);
-      if (!latest || latest.taskState === 'deleting') {
-        return;
+      if (!latest || isDeleted(latest)) {
+        throw new BuildAbandoned();
       }
       await this.actions.event(instanceId, 'create', 'compute__schedule_and_build_instances', node.host, started);
-      const configDrive = latest.configDrive || this.settings.forceConfigDrive ? configDriveFor({ ...latest, ports }) : undefined;
+      const configDrive = latest.configDrive || this.settings.forceConfigDrive ? configDriveFor({ ...latest, ports }, context.adminPass) : undefined;
       if (configDrive !== undefined && !latest.configDrive) {
         await this.setState(instanceId, { configDrive: true });
       }
       await this.agents.cast(node.host, COMPUTE_AGENT_PATTERNS.build, { instance: instanceSpec({ ...latest, ports }, volumes, { image: context.image, configDrive }), authToken: context.token });
     } catch (error) {
+      if (error instanceof BuildAbandoned) {
+        return this.abandonBuild(instanceId, context.token);
+      }
       const message = error instanceof Error ? error.message : String(error);
       await this.actions.event(instanceId, 'create', 'compute__schedule_and_build_instances', host ?? null, started, message);
       if (error instanceof NoValidHostError && context.failures.length > 0) {
@@ -123,6 +150,28 @@ export class InstanceLifecycle implements OnApplicationShutdown {
         await this.failBuild(instanceId, message);
       }
     }
+  }
+
+  /** Moves a build on to its next step; an instance deleted meanwhile stays as its deletion left it, and the build stops. */
+  private async buildStep(instanceId: string, changes: Partial<InstanceEntity>): Promise<void> {
+    const result = await this.dataSource.manager.update(InstanceEntity, { id: instanceId, deletedAt: IsNull(), taskState: Or(IsNull(), Not('deleting')) }, { ...changes, updatedAt: new Date() });
+    if (result.affected === 0) {
+      throw new BuildAbandoned();
+    }
+  }
+
+  /**
+   * The instance was deleted while it was being built. Its deletion released what the instance
+   * had then; what the build took afterwards (ports, the allocation, volumes) is given back here.
+   */
+  private async abandonBuild(instanceId: string, token: string): Promise<void> {
+    this.builds.delete(instanceId);
+    const instance = await this.current(instanceId);
+    if (!instance) {
+      return this.scheduler.release(instanceId);
+    }
+    await this.release(instance);
+    await this.serverVolumes.releaseAll(instance, token, true);
   }
 
   /** Makes the ports the build asked for (once) and binds all of them to `host`; recorded as they come, so a failure releases them. */
@@ -182,6 +231,8 @@ export class InstanceLifecycle implements OnApplicationShutdown {
     switch (outcome.operation) {
       case 'build':
         return this.buildEnded(instance, outcome);
+      case 'rebuild':
+        return this.rebuildEnded(instance, outcome);
       case 'destroy':
         return outcome.error === undefined ? this.finishDelete(instance) : this.setError(instance.id, `Deleting the instance failed on ${outcome.host}: ${outcome.error}`, { taskState: null });
       case 'power-on':
@@ -216,6 +267,16 @@ export class InstanceLifecycle implements OnApplicationShutdown {
       ...(settled === undefined ? {} : { vmState: settled }),
       ...(outcome.powerState === undefined ? {} : { powerState: outcome.powerState }),
     });
+  }
+
+  /** A rebuild leaves the server as it was (running, or stopped); one that failed has lost its disk: ERROR, as in Nova. */
+  private async rebuildEnded(instance: InstanceEntity, outcome: InstanceOutcome): Promise<void> {
+    await this.actions.event(instance.id, 'rebuild', 'compute_rebuild_instance', outcome.host, instance.updatedAt, outcome.error);
+    if (outcome.error !== undefined) {
+      return this.setError(instance.id, `Rebuilding the instance failed on ${outcome.host}: ${outcome.error}`, { taskState: null, powerState: outcome.powerState ?? POWER_STATE.NOSTATE });
+    }
+    const powerState = outcome.powerState ?? POWER_STATE.RUNNING;
+    await this.setState(instance.id, { taskState: null, vmState: powerState === POWER_STATE.SHUTDOWN ? 'stopped' : 'active', powerState, launchedAt: new Date(), fault: null });
   }
 
   private async buildEnded(instance: InstanceEntity, outcome: InstanceOutcome): Promise<void> {
@@ -253,6 +314,9 @@ export class InstanceLifecycle implements OnApplicationShutdown {
     if (!instance) {
       return;
     }
+    if (instance.deletedAt !== null) {
+      return this.release(instance);
+    }
     if (instance.taskState === 'deleting') {
       return this.finishDelete(instance);
     }
@@ -284,7 +348,8 @@ export class InstanceLifecycle implements OnApplicationShutdown {
     const token = this.tokens.get(instance.id) ?? this.builds.get(instance.id)?.token;
     this.tokens.delete(instance.id);
     this.builds.delete(instance.id);
-    await this.release(instance);
+    // As it is now: a build under way may have made ports since the delete read it.
+    await this.release((await this.current(instance.id)) ?? instance);
     await this.serverVolumes.releaseAll(instance, token, true);
     const now = new Date();
     await this.setState(instance.id, { vmState: 'deleted', taskState: null, powerState: POWER_STATE.NOSTATE, deletedAt: now, terminatedAt: now });
@@ -304,6 +369,30 @@ export class InstanceLifecycle implements OnApplicationShutdown {
       await (port.preserveOnDelete ? this.network.unbindPort(port.portId) : this.network.deletePort(port.portId));
     } catch (error) {
       this.logger.error(`releasing port ${port.portId} of instance ${instanceId} failed: ${String(error)}`);
+    }
+  }
+
+  /**
+   * Ends the work a host's agent was given and will never finish: it restarted (work handed
+   * before `handedBefore` was lost with its old process) or it went down. A lost build is retried
+   * elsewhere or fails; a lost delete is redone (or finished here when the host is down); other
+   * actions fail, leaving the server as it was.
+   */
+  async failStranded(host: string, reason: string, handedBefore?: Date): Promise<void> {
+    const stranded = await this.dataSource.manager
+      .createQueryBuilder(InstanceEntity, 'instance')
+      .where('instance.host = :host AND instance.deletedAt IS NULL AND instance.taskState IN (:...tasks)', { host, tasks: Object.keys(OPERATION_OF_TASK) })
+      .andWhere(handedBefore === undefined ? 'true' : 'instance.updatedAt < :handedBefore', { handedBefore })
+      .getMany();
+    for (const instance of stranded) {
+      const operation = OPERATION_OF_TASK[instance.taskState ?? ''] as InstanceOperation;
+      this.logger.warn(`${operation} of instance ${instance.id} is lost: ${reason}`);
+      if (operation === 'destroy') {
+        const node = await this.hosts.findByHost(host);
+        await (node !== null && this.hosts.isUp(node) ? this.agents.cast(host, COMPUTE_AGENT_PATTERNS.destroy, { instance: instanceSpec(instance, []) }) : this.finishDelete(instance));
+      } else {
+        await this.apply({ operation, instanceId: instance.id, host, error: reason });
+      }
     }
   }
 

@@ -90,10 +90,20 @@ export class QuotasService {
 
   /** Nova's 403 when a server asks for more metadata items than the project may have. */
   async checkMetadata(projectId: string, items: number): Promise<void> {
+    (await this.metadataLimit(projectId))(items);
+  }
+
+  /**
+   * The project's metadata_items check, read now, to apply inside a transaction that must not
+   * query through another connection (which would wait on it in embedded mode).
+   */
+  async metadataLimit(projectId: string): Promise<(items: number) => void> {
     const limit = unlimitedAsInfinity((await this.limits(projectId)).metadata_items);
-    if (items > limit) {
-      throw forbidden(`Quota exceeded for metadata_items: Requested ${items}, but limit is ${limit}.`);
-    }
+    return (items) => {
+      if (items > limit) {
+        throw forbidden(`Quota exceeded for metadata_items: Requested ${items}, but limit is ${limit}.`);
+      }
+    };
   }
 
   /**

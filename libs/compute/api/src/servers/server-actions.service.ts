@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { COMPUTE_AGENT_PATTERNS, type ConsoleOutput } from '@overcast/compute/contracts';
 import { BlockDeviceMappingEntity, InstanceEntity, type VmState } from '@overcast/compute/data-access';
 import { badRequest, conflict, parseInput } from '@overcast/shared/core';
+import { randomUUID } from 'node:crypto';
 import { DataSource, IsNull } from 'typeorm';
 import { z } from 'zod';
 import { AgentCommands } from '../agents/agent-commands';
@@ -10,8 +11,21 @@ import { ImageClient } from '../clients/image-client';
 import { NetworkClient } from '../clients/network-client';
 import { type Caller } from '../common/caller';
 import { InstanceActionsService } from '../instances/instance-actions.service';
+import { configDriveFor } from '../instances/config-drive';
 import { instanceSpec } from '../instances/instance-spec';
-import { ServersService } from './servers.service';
+import { QuotasService } from '../quotas/quotas.service';
+import { idFromRef } from './server-request';
+import { serverBasicView } from './server-view';
+import { hostnameOf, ServersService } from './servers.service';
+
+/** What an action changes on the instance as it starts, and what its host is told beside the instance. */
+interface CastOptions {
+  changes?: Partial<InstanceEntity>;
+  spec?: (started: InstanceEntity) => Parameters<typeof instanceSpec>[2];
+  payload?: (started: InstanceEntity) => object;
+  /** The requester's token, when the host calls the image service. */
+  authToken?: string;
+}
 
 /** An action the agent carries out: the vm_states it may start from, the task it runs as, and the pattern that asks for it. */
 interface HostAction {
@@ -33,6 +47,16 @@ const HOST_ACTIONS = {
 
 const rebootBody = z.strictObject({ type: z.enum(['SOFT', 'HARD', 'soft', 'hard']).transform((type) => type.toUpperCase() as 'SOFT' | 'HARD') });
 const createImageBody = z.strictObject({ name: z.string().min(1).max(255), metadata: z.record(z.string().max(255), z.string().max(255)).optional() });
+const rebuildBody = z.strictObject({
+  imageRef: z.string().min(1),
+  name: z.string().min(1).max(255).optional(),
+  metadata: z.record(z.string().min(1).max(255), z.string().max(255)).optional(),
+  adminPass: z.string().optional(),
+  accessIPv4: z.ipv4().optional(),
+  accessIPv6: z.ipv6().optional(),
+  'OS-DCF:diskConfig': z.enum(['AUTO', 'MANUAL']).optional(),
+  preserve_ephemeral: z.boolean().optional(),
+});
 const consoleBody = z.strictObject({ length: z.union([z.number().int().min(-1), z.string().regex(/^-?\d+$/), z.null()]).optional() });
 const lockBody = z.union([z.null(), z.strictObject({ locked_reason: z.string().max(255).optional() })]);
 const securityGroupBody = z.strictObject({ name: z.string().min(1) });
@@ -47,6 +71,7 @@ export class ServerActionsService {
     private readonly images: ImageClient,
     private readonly network: NetworkClient,
     private readonly actions: InstanceActionsService,
+    private readonly quotas: QuotasService,
   ) {}
 
   /** Runs the one action the body names; answers the body to return (most answer none, with 202). */
@@ -60,7 +85,7 @@ export class ServerActionsService {
     caller.enforce('os_compute_api:servers:action', { project_id: instance.projectId });
     if (name in HOST_ACTIONS) {
       const hostAction = HOST_ACTIONS[name as keyof typeof HOST_ACTIONS];
-      await this.castAction(caller, instance, hostAction, hostAction.pattern, {});
+      await this.castAction(caller, instance, hostAction);
       return { status: 202 };
     }
     switch (name) {
@@ -70,7 +95,7 @@ export class ServerActionsService {
           type === 'HARD'
             ? { action: 'reboot', from: ['active', 'stopped', 'paused', 'suspended', 'error'], taskState: 'rebooting_hard', pattern: COMPUTE_AGENT_PATTERNS.reboot }
             : { action: 'reboot', from: ['active'], taskState: 'rebooting', pattern: COMPUTE_AGENT_PATTERNS.reboot };
-        await this.castAction(caller, instance, reboot, reboot.pattern, { type });
+        await this.castAction(caller, instance, reboot, { payload: () => ({ type }) });
         return { status: 202 };
       }
       case 'lock':
@@ -81,6 +106,8 @@ export class ServerActionsService {
         return { status: 200, body: await this.consoleOutput(instance, parseInput(consoleBody, argument).length) };
       case 'createImage':
         return this.createImage(caller, instance, parseInput(createImageBody, argument), baseUrl);
+      case 'rebuild':
+        return this.rebuild(caller, instance, parseInput(rebuildBody, argument), baseUrl);
       case 'addSecurityGroup':
       case 'removeSecurityGroup':
         await this.changeSecurityGroup(caller, instance, name, parseInput(securityGroupBody, argument).name);
@@ -90,8 +117,12 @@ export class ServerActionsService {
     }
   }
 
-  /** Moves the instance into the action's task (only from the states it may start from) and hands the work to its host. */
-  private async castAction(caller: Caller, instance: InstanceEntity, hostAction: HostAction, pattern: string, extra: object, authToken?: string): Promise<void> {
+  /**
+   * Moves the instance into the action's task (only from the states it may start from), with the
+   * action's own `changes`, and hands the work to its host: the instance (with `spec` extras such
+   * as a new image) and the request's own fields (`payload`).
+   */
+  private async castAction(caller: Caller, instance: InstanceEntity, hostAction: HostAction, options: CastOptions = {}): Promise<void> {
     this.checkUnlocked(caller, instance);
     const started = await this.dataSource.transaction(async (manager) => {
       const current = await manager.findOne(InstanceEntity, { where: { id: instance.id }, lock: { mode: 'pessimistic_write' } });
@@ -104,13 +135,17 @@ export class ServerActionsService {
       if (!hostAction.from.includes(current.vmState) || current.host === null) {
         throw conflict(`Cannot '${hostAction.action}' instance ${instance.id} while it is in vm_state ${current.vmState}`);
       }
-      await manager.update(InstanceEntity, { id: instance.id }, { taskState: hostAction.taskState, updatedAt: new Date() });
+      await manager.update(InstanceEntity, { id: instance.id }, { ...options.changes, taskState: hostAction.taskState, updatedAt: new Date() });
       await this.actions.record(manager, instance, hostAction.action, caller.userId);
-      return current;
+      return { ...current, ...options.changes };
     });
     const volumes = await this.dataSource.manager.findBy(BlockDeviceMappingEntity, { instanceId: instance.id });
     try {
-      await this.agents.cast(started.host as string, pattern, { instance: instanceSpec(started, volumes), ...(authToken === undefined ? {} : { authToken }), ...extra });
+      await this.agents.cast(started.host as string, hostAction.pattern, {
+        instance: instanceSpec(started, volumes, options.spec?.(started)),
+        ...(options.authToken === undefined ? {} : { authToken: options.authToken }),
+        ...options.payload?.(started),
+      });
     } catch (error) {
       await this.dataSource.manager.update(InstanceEntity, { id: instance.id }, { taskState: null, updatedAt: new Date() });
       throw error;
@@ -172,12 +207,44 @@ export class ServerActionsService {
     });
     const snapshot: HostAction = { action: 'createImage', from: ['active', 'stopped', 'paused', 'suspended'], taskState: 'image_snapshot', pattern: COMPUTE_AGENT_PATTERNS.snapshot };
     try {
-      await this.castAction(caller, instance, snapshot, snapshot.pattern, { imageId: image.id, diskFormat: 'qcow2', fileUrl: this.images.fileUrl(image.id) }, token);
+      await this.castAction(caller, instance, snapshot, { payload: () => ({ imageId: image.id, diskFormat: 'qcow2', fileUrl: this.images.fileUrl(image.id) }), authToken: token });
     } catch (error) {
       await this.images.delete(token, image.id).catch(() => undefined);
       throw error;
     }
     return { status: 202, location: `${baseUrl}/images/${image.id}` };
+  }
+
+  /**
+   * `rebuild`: the server made anew from another image on its host, keeping its ports and
+   * volumes (Nova's rebuild); a stopped server stays stopped. Answers the server, with its new
+   * root password.
+   */
+  private async rebuild(caller: Caller, instance: InstanceEntity, input: z.infer<typeof rebuildBody>, baseUrl: string): Promise<{ status: number; body: unknown }> {
+    this.checkUnlocked(caller, instance);
+    if (instance.imageRef === null) {
+      throw badRequest(`Instance ${instance.id} boots from a volume: it cannot be rebuilt from an image.`);
+    }
+    const image = await this.servers.bootImage(caller, idFromRef(input.imageRef), instance.flavor);
+    if (input.metadata !== undefined) {
+      await this.quotas.checkMetadata(instance.projectId, Object.keys(input.metadata).length);
+    }
+    const adminPass = input.adminPass ?? randomUUID().replace(/-/g, '').slice(0, 12);
+    const rebuild: HostAction = { action: 'rebuild', from: ['active', 'stopped', 'error'], taskState: 'rebuilding', pattern: COMPUTE_AGENT_PATTERNS.rebuild };
+    await this.castAction(caller, instance, rebuild, {
+      changes: {
+        imageRef: image.boot.id,
+        ...(input.name === undefined ? {} : { displayName: input.name, hostname: hostnameOf(input.name) }),
+        ...(input.metadata === undefined ? {} : { metadata: input.metadata }),
+        ...(input.accessIPv4 === undefined ? {} : { accessIpV4: input.accessIPv4 }),
+        ...(input.accessIPv6 === undefined ? {} : { accessIpV6: input.accessIPv6 }),
+      },
+      spec: (started) => ({ image: image.boot, configDrive: started.configDrive ? configDriveFor(started, adminPass) : undefined }),
+      payload: (started) => ({ stopAfter: started.vmState === 'stopped' }),
+      authToken: caller.auth.rawToken,
+    });
+    // Nova answers a rebuild with the server's basic view (its addresses without the MAC and type).
+    return { status: 202, body: { server: { ...serverBasicView(await this.servers.visible(caller, instance.id), baseUrl), adminPass } } };
   }
 
   /** Adds or removes a security group on every port of the server, by name, as Nova does through the network service. */

@@ -1,6 +1,13 @@
 import { badRequest, parseInput } from '@overcast/shared/core';
 import { z } from 'zod';
 
+/** How Nova keeps an access IP (a netaddr `IPAddress`): IPv6 compressed, so `0:0::babe:220.12.22.2` reads back as `::babe:dc0c:1602`. */
+const canonicalIp = (address: string) => (address.includes(':') ? new URL(`http://[${address}]`).hostname.slice(1, -1) : address);
+const accessIps = {
+  accessIPv4: z.ipv4().transform(canonicalIp).optional(),
+  accessIPv6: z.ipv6().transform(canonicalIp).optional(),
+};
+
 const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 const name = z.string().min(1).max(255).refine((value) => value.trim() === value, { message: 'leading or trailing whitespace is not allowed' });
 const metadata = z.record(z.string().min(1).max(255), z.string().max(255));
@@ -37,8 +44,7 @@ const createBody = z.strictObject({
     metadata: metadata.optional(),
     networks: z.union([z.array(requestedNetwork), z.enum(['auto', 'none'])]).optional(),
     'OS-DCF:diskConfig': z.enum(['AUTO', 'MANUAL']).optional(),
-    accessIPv4: z.ipv4().optional(),
-    accessIPv6: z.ipv6().optional(),
+    ...accessIps,
     key_name: z.string().min(1).max(255).optional(),
     user_data: z.string().max(65535).optional(),
     availability_zone: z.string().min(1).max(255).optional(),
@@ -52,6 +58,10 @@ const createBody = z.strictObject({
   }),
   'os:scheduler_hints': z.object({ group: uuid.optional() }).loose().optional(),
   'OS-SCH-HNT:scheduler_hints': z.object({ group: uuid.optional() }).loose().optional(),
+});
+
+const updateBody = z.strictObject({
+  server: z.strictObject({ name: name.optional(), 'OS-DCF:diskConfig': z.enum(['AUTO', 'MANUAL']).optional(), ...accessIps }),
 });
 
 /** A network the server asks for: a network (maybe with its fixed IP), or a port the user made. */
@@ -70,6 +80,8 @@ export interface RequestedVolume {
 export interface BootRequest {
   name: string;
   description: string | null;
+  /** The guest's root password asked for; Nova answers it (or one it made up) and puts it on the config drive. */
+  adminPass?: string;
   imageRef?: string;
   flavorRef: string;
   metadata: Record<string, string>;
@@ -140,6 +152,7 @@ export function parseBootRequest(body: unknown): BootRequest {
   return {
     name: server.name,
     description: server.description ?? null,
+    adminPass: server.adminPass,
     imageRef,
     flavorRef: idFromRef(server.flavorRef),
     metadata: server.metadata ?? {},
@@ -157,4 +170,16 @@ export function parseBootRequest(body: unknown): BootRequest {
     returnReservationId: server.return_reservation_id ?? false,
     groupId: hints?.group,
   };
+}
+
+/** What `PUT /servers/{id}` may change. */
+export interface ServerUpdate {
+  name?: string;
+  accessIpV4?: string;
+  accessIpV6?: string;
+}
+
+export function parseServerUpdate(body: unknown): ServerUpdate {
+  const { server } = parseInput(updateBody, body);
+  return { name: server.name, accessIpV4: server.accessIPv4, accessIpV6: server.accessIPv6 };
 }

@@ -1,5 +1,6 @@
 import { type BlockDeviceMappingEntity, type InstanceEntity } from '@overcast/compute/data-access';
 import { createHash } from 'node:crypto';
+import { resourceLinks } from '../common/links';
 
 /** Nova's server status from vm_state and task_state (nova/api/openstack/common.py _STATE_MAP). */
 export function serverStatus(instance: Pick<InstanceEntity, 'vmState' | 'taskState'>): string {
@@ -47,10 +48,6 @@ export function hostId(instance: Pick<InstanceEntity, 'host' | 'projectId'>): st
   return instance.host ? createHash('sha224').update(`${instance.projectId}${instance.host}`).digest('hex') : '';
 }
 
-const links = (base: string, collection: string, id: string) => [
-  { rel: 'self', href: `${base}/v2.1/${collection}/${id}` },
-  { rel: 'bookmark', href: `${base}/${collection}/${id}` },
-];
 
 export interface ServerViewOptions {
   /** `http://host:port` the request came to, for links. */
@@ -60,16 +57,28 @@ export interface ServerViewOptions {
   volumes: BlockDeviceMappingEntity[];
 }
 
-/** A server as Nova 2.1 shows it in `GET /servers/{id}` and `/servers/detail`. */
-export function serverView(instance: InstanceEntity, options: ServerViewOptions): Record<string, unknown> {
-  const { baseUrl } = options;
-  const addresses: Record<string, unknown[]> = {};
+/** A server's addresses by network name; `extended` adds each one's type and MAC (the `OS-EXT-IPS` extensions). */
+export function serverAddresses(instance: Pick<InstanceEntity, 'ports'>, extended: boolean): Record<string, Record<string, unknown>[]> {
+  const addresses: Record<string, Record<string, unknown>[]> = {};
   for (const port of instance.ports) {
     addresses[port.networkName] = [
       ...(addresses[port.networkName] ?? []),
-      ...port.fixedIps.map((fixedIp) => ({ version: fixedIp.ipAddress.includes(':') ? 6 : 4, addr: fixedIp.ipAddress, 'OS-EXT-IPS:type': 'fixed', 'OS-EXT-IPS-MAC:mac_addr': port.macAddress })),
+      ...port.fixedIps.map((fixedIp) => ({
+        version: fixedIp.ipAddress.includes(':') ? 6 : 4,
+        addr: fixedIp.ipAddress,
+        ...(extended ? { 'OS-EXT-IPS:type': 'fixed', 'OS-EXT-IPS-MAC:mac_addr': port.macAddress } : {}),
+      })),
     ];
   }
+  return addresses;
+}
+
+/**
+ * A server as Nova 2.1 answers `PUT /servers/{id}` (and a rebuild): without the extensions' fields,
+ * and its addresses without their type and MAC.
+ */
+export function serverBasicView(instance: InstanceEntity, baseUrl: string, extendAddresses = false): Record<string, unknown> {
+  const addresses = serverAddresses(instance, extendAddresses);
   const status = serverStatus(instance);
   const view: Record<string, unknown> = {
     id: instance.id,
@@ -86,9 +95,23 @@ export function serverView(instance: InstanceEntity, options: ServerViewOptions)
     addresses,
     accessIPv4: instance.accessIpV4 ?? '',
     accessIPv6: instance.accessIpV6 ?? '',
-    links: links(baseUrl, 'servers', instance.id),
+    links: resourceLinks(baseUrl, 'servers', instance.id),
     'OS-DCF:diskConfig': 'MANUAL',
-    progress: status === 'ACTIVE' || status === 'BUILD' ? (status === 'ACTIVE' ? 100 : 0) : undefined,
+  };
+  // Nova shows progress only while it means something.
+  if (status === 'ACTIVE' || status === 'BUILD') {
+    view['progress'] = status === 'ACTIVE' ? 100 : 0;
+  }
+  if (instance.vmState === 'error' && instance.fault) {
+    view['fault'] = { code: instance.fault.code, message: instance.fault.message, created: instance.fault.created, ...(instance.fault.details ? { details: instance.fault.details } : {}) };
+  }
+  return view;
+}
+
+/** A server as Nova 2.1 shows it in `GET /servers/{id}` and `/servers/detail`: with its extensions' fields. */
+export function serverView(instance: InstanceEntity, options: ServerViewOptions): Record<string, unknown> {
+  const view: Record<string, unknown> = {
+    ...serverBasicView(instance, options.baseUrl, true),
     'OS-EXT-AZ:availability_zone': instance.availabilityZone ?? '',
     config_drive: instance.configDrive ? 'True' : '',
     key_name: instance.keyName,
@@ -100,12 +123,6 @@ export function serverView(instance: InstanceEntity, options: ServerViewOptions)
     'os-extended-volumes:volumes_attached': options.volumes.map((mapping) => ({ id: mapping.volumeId })),
     security_groups: instance.securityGroups.map((group) => ({ name: group })),
   };
-  if (view['progress'] === undefined) {
-    delete view['progress'];
-  }
-  if (instance.vmState === 'error' && instance.fault) {
-    view['fault'] = { code: instance.fault.code, message: instance.fault.message, created: instance.fault.created, ...(instance.fault.details ? { details: instance.fault.details } : {}) };
-  }
   if (options.showHost) {
     view['OS-EXT-SRV-ATTR:host'] = instance.host;
     view['OS-EXT-SRV-ATTR:hypervisor_hostname'] = instance.host;
@@ -116,7 +133,7 @@ export function serverView(instance: InstanceEntity, options: ServerViewOptions)
 
 /** A server as `GET /servers` lists it: id, name and links. */
 export function serverSummary(instance: InstanceEntity, baseUrl: string): Record<string, unknown> {
-  return { id: instance.id, name: instance.displayName, links: links(baseUrl, 'servers', instance.id) };
+  return { id: instance.id, name: instance.displayName, links: resourceLinks(baseUrl, 'servers', instance.id) };
 }
 
 /** Nova's timestamps: ISO 8601 to the second, with `Z`. */

@@ -10,7 +10,7 @@ import { NetworkClient } from '../clients/network-client';
 import { type ComputeSettings } from '../compute.config';
 import { COMPUTE_SETTINGS } from '../compute.tokens';
 import { type Caller } from '../common/caller';
-import { nextLinks, novaPage, type OrderKey, pageQuery, queryText } from '../common/nova-list';
+import { nextLinks, novaPage, type OrderKey, pageQuery, queryText, queryTime } from '../common/nova-list';
 import { FlavorsService } from '../flavors/flavors.service';
 import { InstanceActionsService } from '../instances/instance-actions.service';
 import { InstanceLifecycle, type NicRequest } from '../instances/instance-lifecycle';
@@ -18,8 +18,8 @@ import { KeypairsService } from '../keypairs/keypairs.service';
 import { checkGroupRoom } from '../server-groups/server-group-quotas';
 import { QuotasService } from '../quotas/quotas.service';
 import { ServerVolumesService } from '../volumes/server-volumes.service';
-import { type BootRequest, parseBootRequest } from './server-request';
-import { serverSummary, serverView } from './server-view';
+import { type BootRequest, parseBootRequest, parseServerUpdate } from './server-request';
+import { serverBasicView, serverSummary, serverView } from './server-view';
 
 export const serverNotFound = (id: string) => notFound(`Instance ${id} could not be found.`);
 
@@ -100,6 +100,7 @@ export class ServersService {
     await this.serverVolumes.checkForBoot(caller.auth.rawToken, caller.projectId, boot.volumes);
     const bootsFromVolume = boot.volumes.some((volume) => volume.bootIndex === 0);
     const reservationId = `r-${randomUUID().slice(0, 8)}`;
+    const adminPass = boot.adminPass ?? randomUUID().replace(/-/g, '').slice(0, 12);
     const instances = await this.dataSource.transaction(async (manager) => {
       const count = await this.quotas.countWithinQuota(manager, caller.projectId, flavor, boot);
       const created: InstanceEntity[] = [];
@@ -114,6 +115,7 @@ export class ServersService {
         userId: caller.userId,
         nics,
         image: image?.boot,
+        adminPass,
         placement: {
           vcpus: flavor.vcpus,
           memoryMb: flavor.memoryMb,
@@ -138,7 +140,7 @@ export class ServersService {
         links: serverSummary(first, request.baseUrl)['links'],
         'OS-DCF:diskConfig': 'MANUAL',
         security_groups: first.securityGroups.map((name) => ({ name })),
-        adminPass: randomUUID().replace(/-/g, '').slice(0, 12),
+        adminPass,
       },
     };
   }
@@ -179,31 +181,19 @@ export class ServersService {
     };
   }
 
-  /** `PUT /servers/{id}`: name, description, access IPs. */
+  /** `PUT /servers/{id}`: name and access IPs; answered with the server's basic view, as Nova does. */
   async update(request: ServerRequest, id: string, body: unknown): Promise<Record<string, unknown>> {
     const { caller } = request;
-    const server = (body as { server?: Record<string, unknown> } | undefined)?.server;
-    if (server === undefined || server === null || typeof server !== 'object') {
-      throw badRequest("Invalid input for field/attribute server. Value: None. 'server' is a required property");
-    }
-    const allowed = ['name', 'accessIPv4', 'accessIPv6', 'OS-DCF:diskConfig'];
-    const unexpected = Object.keys(server).filter((key) => !allowed.includes(key));
-    if (unexpected.length > 0) {
-      throw badRequest(`Additional properties are not allowed (${unexpected.map((key) => `'${key}'`).join(', ')} was unexpected)`);
-    }
-    const name = server['name'];
-    if (name !== undefined && (typeof name !== 'string' || name.length === 0 || name.length > 255 || name.trim() !== name)) {
-      throw badRequest(`Invalid input for field/attribute name. Value: ${String(name)}. It must be 1 to 255 characters without leading or trailing whitespace.`);
-    }
+    const update = parseServerUpdate(body);
     const instance = await this.visible(caller, id);
     caller.enforce('os_compute_api:servers:update', { project_id: instance.projectId });
     await this.dataSource.manager.update(InstanceEntity, { id }, {
-      ...(name === undefined ? {} : { displayName: name as string, hostname: hostnameOf(name as string) }),
-      ...(server['accessIPv4'] === undefined ? {} : { accessIpV4: String(server['accessIPv4']) }),
-      ...(server['accessIPv6'] === undefined ? {} : { accessIpV6: String(server['accessIPv6']) }),
+      ...(update.name === undefined ? {} : { displayName: update.name, hostname: hostnameOf(update.name) }),
+      ...(update.accessIpV4 === undefined ? {} : { accessIpV4: update.accessIpV4 }),
+      ...(update.accessIpV6 === undefined ? {} : { accessIpV6: update.accessIpV6 }),
       updatedAt: new Date(),
     });
-    return this.show(request, id);
+    return serverBasicView(await this.visible(caller, id), request.baseUrl);
   }
 
   /** `DELETE /servers/{id}`: 204; the server is gone once its host has destroyed it. */
@@ -242,14 +232,10 @@ export class ServersService {
   }
 
   private applyFilters(builder: ReturnType<EntityManager['createQueryBuilder']>, caller: Caller, query: Record<string, unknown>): void {
-    const changesSince = queryText(query, 'changes-since');
+    const changesSince = queryTime(query, 'changes-since');
     const deleted = queryText(query, 'deleted');
     if (changesSince !== undefined) {
-      const since = Date.parse(changesSince);
-      if (Number.isNaN(since)) {
-        throw badRequest(`Invalid input for query parameters changes-since. Value: ${changesSince}. '${changesSince}' is not a 'date-time'`);
-      }
-      builder.andWhere('instance.updatedAt >= :since', { since: new Date(since) });
+      builder.andWhere('instance.updatedAt >= :since', { since: changesSince });
     } else if (deleted !== undefined && caller.isAdmin && deleted.toLowerCase() === 'true') {
       builder.andWhere('instance.deletedAt IS NOT NULL');
     } else {
@@ -316,7 +302,7 @@ export class ServersService {
   }
 
   /** The image to boot, as the requester may see it, and whether the flavor can hold it; with its kernel and ramdisk. */
-  private async bootImage(caller: Caller, imageRef: string, flavor: FlavorEntity): Promise<{ boot: BootImage; glance: GlanceImage }> {
+  async bootImage(caller: Caller, imageRef: string, flavor: Pick<FlavorEntity, 'memoryMb' | 'rootGb'>): Promise<{ boot: BootImage; glance: GlanceImage }> {
     const glance = await this.images.find(caller.auth.rawToken, imageRef);
     if (!glance) {
       throw badRequest(`Image ${imageRef} could not be found.`);

@@ -1,6 +1,6 @@
 import { type DynamicModule, type INestApplication, Module, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { type AddressInfo } from 'node:net';
 import { type Logger } from 'pino';
 import { type ErrorFormat } from '../errors/error-formats';
@@ -21,6 +21,8 @@ export interface HttpServiceOptions {
   /** 0 picks a free port (tests). */
   port: number;
   logger: Logger;
+  /** Express handlers that run before routing, e.g. to serve a legacy path prefix with the current routes. */
+  beforeRouting?: RequestHandler[];
 }
 
 export interface RunningHttpService {
@@ -49,6 +51,9 @@ export async function startHttpService(options: HttpServiceOptions): Promise<Run
   const sendServiceError = (error: unknown, request: Request, response: Response) => sendError(errorStyle, logger, error, request, response);
 
   app.use(requestIdMiddleware);
+  for (const handler of options.beforeRouting ?? []) {
+    app.use(handler);
+  }
   app.use(metricsMiddleware(options.name));
   // OpenStack clients send JSON, sometimes with a vendor media type; other bodies pass through untouched.
   app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
