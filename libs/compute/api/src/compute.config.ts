@@ -23,6 +23,8 @@ export const computeSettings = z.object({
   schedulerWeigher: z.enum(['spread', 'stack']).default('spread'),
   /** How many other hosts a build that failed on its host is tried on (Nova's `max_attempts` less one). */
   buildRetries: setting.integer().min(0).default(2),
+  /** How many builds the orchestrator runs at once; the others wait their turn in BUILD (Nova's `max_concurrent_builds`). */
+  maxConcurrentBuilds: setting.integer().min(1).default(16),
   /** Every server gets a config drive (Nova's `force_config_drive`): there is no metadata service, so it is how cloud-init finds keys and user data. */
   forceConfigDrive: setting.boolean().default(true),
   /** The zone a host is in, and servers asking for none (Nova's `default_availability_zone`). */

@@ -2,9 +2,10 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import { InjectDataSource } from '@nestjs/typeorm';
 import { type BootImage, COMPUTE_AGENT_PATTERNS, type InstanceOperation, type InstanceOutcome, POWER_STATE } from '@overcast/compute/contracts';
 import { BlockDeviceMappingEntity, InstanceEntity, type InstanceFault, type InstancePort, type VmState } from '@overcast/compute/data-access';
+import pLimit from 'p-limit';
 import { DataSource, IsNull, Not, Or } from 'typeorm';
 import { AgentCommands } from '../agents/agent-commands';
-import { NetworkClient, type NeutronPort, type PortRequest } from '../clients/network-client';
+import { NetworkClient, type NeutronNetwork, type NeutronPort, type PortRequest } from '../clients/network-client';
 import { type ComputeSettings } from '../compute.config';
 import { COMPUTE_SETTINGS } from '../compute.tokens';
 import { ComputeHostsService } from '../scheduler/compute-hosts.service';
@@ -51,7 +52,7 @@ const isDeleted = (instance: InstanceEntity) => instance.deletedAt !== null || i
 class BuildAbandoned extends Error {}
 
 /** A NIC the build makes or takes: a new port on a network, or the user's own port. */
-export type NicRequest = ({ kind: 'network' } & PortRequest) | { kind: 'port'; portId: string };
+export type NicRequest = ({ kind: 'network'; network: Pick<NeutronNetwork, 'name' | 'mtu'> } & PortRequest) | { kind: 'port'; portId: string };
 
 /** What a build needs beyond the instance's row; kept in memory while the build runs (a restart fails it). */
 export interface BuildContext {
@@ -81,6 +82,8 @@ export class InstanceLifecycle implements OnApplicationShutdown {
   private readonly builds = new Map<string, BuildContext>();
   /** Build steps under way, so that stopping waits for them rather than cutting them off mid-write. */
   private readonly running = new Set<Promise<void>>();
+  /** Builds run this many at a time (Nova's `max_concurrent_builds`): a thousand at once would each wait on all the others. */
+  private readonly buildSlots: pLimit.Limit;
   /** The requester's token of a delete or a volume attach or detach under way, for block storage once the host is done. */
   private readonly tokens = new Map<string, string>();
 
@@ -93,7 +96,9 @@ export class InstanceLifecycle implements OnApplicationShutdown {
     private readonly agents: AgentCommands,
     private readonly actions: InstanceActionsService,
     private readonly serverVolumes: ServerVolumesService,
-  ) {}
+  ) {
+    this.buildSlots = pLimit(settings.maxConcurrentBuilds);
+  }
 
   /** Starts building a recorded instance in the background; its state shows how it goes. */
   startBuild(instanceId: string, context: BuildContext): void {
@@ -102,7 +107,7 @@ export class InstanceLifecycle implements OnApplicationShutdown {
   }
 
   private runBuild(instanceId: string): void {
-    const step = this.build(instanceId).catch((error: unknown) => this.logger.error(`the build of ${instanceId} failed unexpectedly: ${String(error)}`));
+    const step = this.buildSlots(() => this.build(instanceId)).catch((error: unknown) => this.logger.error(`the build of ${instanceId} failed unexpectedly: ${String(error)}`));
     this.running.add(step);
     void step.finally(() => this.running.delete(step));
   }
@@ -185,7 +190,7 @@ export class InstanceLifecycle implements OnApplicationShutdown {
       if (!port) {
         throw new Error(`Port ${nic.kind === 'port' ? nic.portId : ''} could not be found.`);
       }
-      ports.push(await this.portRecord(context.token, port, nic.kind === 'port'));
+      ports.push(await this.portRecord(context.token, port, nic.kind === 'port', nic.kind === 'network' ? nic.network : undefined));
       await this.setState(instance.id, { ports });
     }
     for (const port of ports) {
@@ -196,8 +201,8 @@ export class InstanceLifecycle implements OnApplicationShutdown {
   }
 
   /** How the instance keeps a port it takes: what its `addresses` and its host's VIF are made of. */
-  async portRecord(token: string, port: NeutronPort, preserveOnDelete: boolean): Promise<InstancePort> {
-    const network = await this.network.network(token, port.network_id);
+  async portRecord(token: string, port: NeutronPort, preserveOnDelete: boolean, known?: Pick<NeutronNetwork, 'name' | 'mtu'>): Promise<InstancePort> {
+    const network = known ?? (await this.network.network(token, port.network_id));
     return {
       portId: port.id,
       networkId: port.network_id,

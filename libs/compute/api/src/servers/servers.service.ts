@@ -354,7 +354,7 @@ export class ServersService {
       if (networks.length > 1) {
         throw conflict('Multiple possible networks found, use a Network ID to be more specific.');
       }
-      return networks.map((network) => ({ kind: 'network', networkId: network.id, securityGroupIds }));
+      return networks.map((network) => ({ kind: 'network', networkId: network.id, network, securityGroupIds }));
     }
     const nics: NicRequest[] = [];
     for (const requested of boot.networks) {
@@ -368,10 +368,11 @@ export class ServersService {
         }
         nics.push({ kind: 'port', portId: port.id });
       } else {
-        if (!(await this.network.network(token, requested.networkId))) {
+        const network = await this.network.network(token, requested.networkId);
+        if (!network) {
           throw badRequest(`Network ${requested.networkId} could not be found.`);
         }
-        nics.push({ kind: 'network', networkId: requested.networkId, fixedIp: requested.fixedIp, securityGroupIds });
+        nics.push({ kind: 'network', networkId: requested.networkId, network, fixedIp: requested.fixedIp, securityGroupIds });
       }
     }
     return nics;
