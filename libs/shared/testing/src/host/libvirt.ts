@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { eventually } from '../eventually';
 import { isAlive, runCommand } from './processes';
 
@@ -8,7 +10,7 @@ export const LIBVIRT_URI = 'qemu:///system';
 /** libvirt's daemons as a test run found or started them. */
 export interface LibvirtDaemons {
   uri: string;
-  /** Stops the daemons this run started, by their PID files; leaves ones it found running. */
+  /** Gives up this run's lease; the last run to leave stops the daemons test runs started, by their PID files. */
   close(): Promise<void>;
 }
 
@@ -59,37 +61,97 @@ async function stopPid(pid: number): Promise<void> {
   }
 }
 
+/** Where test runs on this machine keep their leases on the daemons: several may use them at once. */
+const LEASES = '/run/overcast-test-libvirt';
+/** Present while daemons that a test run started are up: the last run to leave stops them. */
+const STARTED_BY_TESTS = join(LEASES, 'started-by-tests');
+const LOCK = join(LEASES, 'lock');
+
+/**
+ * Runs `work` holding the machine-wide lock on the daemons (a directory only one process can
+ * make; one left by a dead process is taken over), so that one run never stops the daemons while
+ * another is starting to use them.
+ */
+async function underLock<T>(work: () => Promise<T>): Promise<T> {
+  await mkdir(LEASES, { recursive: true });
+  const taken = async () => {
+    try {
+      await mkdir(LOCK);
+      await writeFile(join(LOCK, 'pid'), String(process.pid));
+      return true;
+    } catch {
+      const holder = await pidFrom(join(LOCK, 'pid'));
+      if (holder === undefined) {
+        await rm(LOCK, { recursive: true, force: true });
+      }
+      return false;
+    }
+  };
+  if (!(await eventually(taken, (ok) => ok, 120_000))) {
+    throw new Error(`could not take ${LOCK} within 120 s`);
+  }
+  try {
+    return await work();
+  } finally {
+    await rm(LOCK, { recursive: true, force: true });
+  }
+}
+
+/** The leases of processes still alive; those of dead ones are removed. */
+async function liveLeases(): Promise<string[]> {
+  const live: string[] = [];
+  for (const name of (await readdir(LEASES)).filter((entry) => entry.startsWith('lease-'))) {
+    if (await isAlive(Number(name.split('-')[1]))) {
+      live.push(name);
+    } else {
+      await rm(join(LEASES, name), { force: true });
+    }
+  }
+  return live;
+}
+
 /**
  * libvirtd (monolithic on Debian 12) and virtlogd (for `<serial type='file'>` logs), started as
  * drivers.md §1 says when they are not running: no systemd starts them here. Waits until
- * `virsh version` answers (8 s on a cold cache, about 1 s warm).
+ * `virsh version` answers (8 s on a cold cache, about 1 s warm). Test runs in parallel share the
+ * daemons through leases: daemons a test run started are stopped when the last run leaves; ones
+ * found running are left alone.
  */
 export async function startLibvirt(timeoutMs = 60_000): Promise<LibvirtDaemons> {
   const uri = LIBVIRT_URI;
-  const started: string[] = [];
-  if (!(await answers(uri)())) {
+  const lease = join(LEASES, `lease-${process.pid}-${randomUUID()}`);
+  await underLock(async () => {
+    await writeFile(lease, '');
+    if (await answers(uri)()) {
+      return;
+    }
+    await writeFile(STARTED_BY_TESTS, '');
     if ((await pidFrom('/run/virtlogd.pid')) === undefined) {
       await runCommand('/usr/sbin/virtlogd', ['-d']);
-      started.push('/run/virtlogd.pid');
     }
     if ((await pidFrom('/run/libvirtd.pid')) === undefined) {
       await runCommand('/usr/sbin/libvirtd', ['-d']);
-      started.push('/run/libvirtd.pid');
     }
     if (!(await eventually(answers(uri), (ok) => ok, timeoutMs))) {
       throw new Error(`libvirtd did not answer on ${uri} within ${timeoutMs} ms`);
     }
-  }
+  });
   return {
     uri,
-    async close() {
-      // libvirtd first: it holds virtlogd's connections.
-      for (const file of started.reverse()) {
-        const pid = await pidFrom(file);
-        if (pid !== undefined) {
-          await stopPid(pid);
+    close: () =>
+      underLock(async () => {
+        await rm(lease, { force: true });
+        if ((await liveLeases()).length > 0 || !existsSync(STARTED_BY_TESTS)) {
+          return;
         }
-      }
-    },
+        // libvirtd first: it holds virtlogd's connections.
+        for (const file of ['/run/libvirtd.pid', '/run/virtlogd.pid']) {
+          const pid = await pidFrom(file);
+          if (pid !== undefined) {
+            await stopPid(pid);
+          }
+        }
+        await rm(STARTED_BY_TESTS, { force: true });
+      }),
   };
 }
