@@ -80,6 +80,24 @@ describe('compute service (Nova v2.1) with the openstack CLI, on the fake hyperv
     expect(await cliJson<Json[]>(['port', 'list', '--device-id', String(server['id'])])).toEqual([]);
   }, 300_000);
 
+  it('resizes a server and confirms, then resizes it back and reverts, with the CLI', async () => {
+    await cloud.cli(['flavor', 'create', '--vcpus', '2', '--ram', '256', '--disk', '2', 'm1.small']);
+    expect((await cliJson(['server', 'create', '--image', 'tiny', '--flavor', 'm1.tiny', '--network', 'net1', '--wait', 'grows']))['status']).toBe('ACTIVE');
+    // --wait waits for VERIFY_RESIZE (and exits 0 whatever the end): the status is checked here.
+    await cli(['server', 'resize', '--flavor', 'm1.small', '--wait', 'grows']);
+    expect(await cliJson(['server', 'show', 'grows'])).toMatchObject({ status: 'VERIFY_RESIZE', flavor: expect.stringContaining('m1.small') });
+    await cli(['server', 'resize', 'confirm', 'grows']);
+    expect(await settled('server', 'grows', ['VERIFY_RESIZE'])).toMatchObject({ status: 'ACTIVE', flavor: expect.stringContaining('m1.small') });
+
+    await expect(cli(['server', 'resize', '--flavor', 'm1.tiny', 'grows'])).rejects.toThrow('Resizing to a smaller disk flavor is not allowed.');
+    await cloud.cli(['flavor', 'create', '--vcpus', '2', '--ram', '384', '--disk', '3', 'm1.medium']);
+    await cli(['server', 'resize', '--flavor', 'm1.medium', '--wait', 'grows']);
+    expect((await cliJson(['server', 'show', 'grows']))['status']).toBe('VERIFY_RESIZE');
+    await cli(['server', 'resize', 'revert', 'grows']);
+    expect(await settled('server', 'grows', ['VERIFY_RESIZE', 'REVERT_RESIZE', 'RESIZE'])).toMatchObject({ status: 'ACTIVE', flavor: expect.stringContaining('m1.small') });
+    await cli(['server', 'delete', '--wait', 'grows']);
+  }, 180_000);
+
   it('boots a server from a volume and gives the volume back when it is deleted', async () => {
     await cli(['volume', 'create', '--image', 'tiny', '--size', '1', '--bootable', 'bootvol']);
     expect((await settled('volume', 'bootvol', ['creating', 'downloading']))['status']).toBe('available');

@@ -6,14 +6,17 @@ import {
   computeAgentTopic,
   type ConsoleOutput,
   type ConsoleOutputRequest,
+  type FinishMigrationRequest,
   INSTANCE_NOT_FOUND,
   type InstanceOperation,
   type InstanceOutcome,
   type InstanceRequest,
   type InterfaceRequest,
+  type MigrateDisksRequest,
   type PowerState,
   type RebootRequest,
   type RebuildRequest,
+  type RevertMigrationRequest,
   type SnapshotRequest,
   type VolumeAttachRequest,
 } from '@overcast/compute/contracts';
@@ -21,7 +24,7 @@ import { type HypervisorDriver } from '@overcast/compute/drivers';
 import { type BusHandler, type BusLogger, type BusMessageMeta, type BusSubscription, loggedWork, type MessageBus } from '@overcast/shared/bus';
 import { deleteImage, SerialWork } from '@overcast/shared/core';
 import { type ComputeAgentSettings } from './compute-agent.config';
-import { imageFetcher, snapshotSink } from './image-transfer';
+import { imageFetcher, migrationSinks, snapshotSink } from './image-transfer';
 
 /** The patterns the compute service sends to an agent; the others go the other way. */
 type ServedPattern = Exclude<keyof typeof COMPUTE_AGENT_PATTERNS, 'report' | 'operationDone'>;
@@ -127,6 +130,12 @@ export class ComputeAgent {
       detachVolume: cast('detach-volume', (driver, { instance, blockDevice }: VolumeAttachRequest) => driver.detachVolume(instance, blockDevice), ({ blockDevice }) => blockDevice.volumeId),
       attachInterface: cast('attach-interface', (driver, { instance, vif }: InterfaceRequest) => driver.attachInterface(instance, vif), ({ vif }) => vif.portId),
       detachInterface: cast('detach-interface', (driver, { instance, vif }: InterfaceRequest) => driver.detachInterface(instance, vif), ({ vif }) => vif.portId),
+      migrateDisks: cast('migrate-disks', (driver, request: MigrateDisksRequest) => driver.migrateDisks(request.instance, migrationSinks(request))),
+      finishMigration: cast('finish-migration', (driver, request: FinishMigrationRequest) => driver.finishMigration(request.instance, imageFetcher(request.authToken), request.transferred, request.powerOn)),
+      confirmMigration: cast('confirm-migration', (driver, { instance }) => driver.confirmMigration(instance)),
+      // The destination's guest goes; what the source kept (on this host too, for a resize in place) stays for the revert.
+      dropMigration: cast('drop-migration', (driver, { instance }) => driver.destroy(instance)),
+      revertMigration: cast('revert-migration', (driver, { instance, powerOn }: RevertMigrationRequest) => driver.revertMigration(instance, powerOn)),
       // A call answers while the caller waits: it runs at once, beside any operation on the instance.
       consoleOutput: (request: ConsoleOutputRequest, meta: BusMessageMeta) => this.consoleOutput(request, meta),
     };

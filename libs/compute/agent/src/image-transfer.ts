@@ -1,4 +1,4 @@
-import { type SnapshotRequest } from '@overcast/compute/contracts';
+import { type MigrateDisksRequest, type MigratingDisk, type SnapshotRequest } from '@overcast/compute/contracts';
 import { type ImageFetcher, type ImageSink } from '@overcast/compute/drivers';
 import { downloadImageData, uploadImageData } from '@overcast/shared/core';
 
@@ -13,4 +13,14 @@ export function snapshotSink(request: SnapshotRequest): ImageSink {
     diskFormat: request.diskFormat,
     upload: (data) => uploadImageData(request.fileUrl, request.authToken, data, `uploading a snapshot of instance ${request.instance.id} to image ${request.imageId}`),
   };
+}
+
+/** Where a moving instance's disks go for another host: each to the image made for it, in qcow2. */
+export function migrationSinks(request: MigrateDisksRequest): Map<MigratingDisk, ImageSink> {
+  return new Map(
+    (request.uploads ?? []).map(({ disk, imageId, fileUrl }) => [
+      disk,
+      { diskFormat: 'qcow2', upload: (data) => uploadImageData(fileUrl, request.authToken, data, `uploading the ${disk} disk of instance ${request.instance.id} to image ${imageId}`) },
+    ]),
+  );
 }

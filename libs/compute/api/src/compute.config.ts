@@ -23,6 +23,8 @@ export const computeSettings = z.object({
   schedulerWeigher: z.enum(['spread', 'stack']).default('spread'),
   /** How many other hosts a build that failed on its host is tried on (Nova's `max_attempts` less one). */
   buildRetries: setting.integer().min(0).default(2),
+  /** A resize may keep the server on its host when that host has room (Nova's `allow_resize_to_same_host`, off there; on here, so a one-host cloud can resize). */
+  allowResizeToSameHost: setting.boolean().default(true),
   /** How many builds the orchestrator runs at once; the others wait their turn in BUILD (Nova's `max_concurrent_builds`). */
   maxConcurrentBuilds: setting.integer().min(1).default(16),
   /** Every server gets a config drive (Nova's `force_config_drive`): there is no metadata service, so it is how cloud-init finds keys and user data. */

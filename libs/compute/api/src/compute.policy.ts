@@ -25,6 +25,9 @@ export const COMPUTE_POLICY: Record<string, string> = {
   'os_compute_api:servers:update': 'rule:project_member_or_admin',
   'os_compute_api:servers:delete': 'rule:project_member_or_admin',
   'os_compute_api:servers:action': 'rule:project_member_or_admin',
+  'os_compute_api:servers:resize': 'rule:project_member_or_admin',
+  'os_compute_api:servers:confirm_resize': 'rule:project_member_or_admin',
+  'os_compute_api:servers:revert_resize': 'rule:project_member_or_admin',
   /** Where a server runs (`OS-EXT-SRV-ATTR:*`) tells an admin, not a tenant. */
   'os_compute_api:os-extended-server-attributes': 'rule:context_is_admin',
   'os_compute_api:os-lock-server:unlock:unlock_override': 'rule:context_is_admin',

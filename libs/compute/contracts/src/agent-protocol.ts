@@ -1,5 +1,5 @@
 import { type Connector } from '@overcast/block-storage/contracts';
-import { type BlockDeviceSpec, type HostInventory, type InstanceInfo, type InstanceSpec, type PowerState, type VifSpec } from './instance-data';
+import { type BlockDeviceSpec, type HostInventory, type ImageSource, type InstanceInfo, type InstanceSpec, type PowerState, type VifSpec } from './instance-data';
 
 /** The compute service's topic: compute agents report to it and tell it how operations ended. */
 export const COMPUTE_SERVER_TOPIC = 'compute-server';
@@ -30,6 +30,18 @@ export const COMPUTE_AGENT_PATTERNS = {
   detachVolume: 'compute.instance.detach-volume',
   attachInterface: 'compute.instance.attach-interface',
   detachInterface: 'compute.instance.detach-interface',
+  /**
+   * A resize or cold migration, Nova's way: the source host stops the guest and keeps its disks
+   * aside (MigrateDisksRequest), the destination makes it again with the new flavor
+   * (FinishMigrationRequest); then either the source drops what it kept (confirm) or the
+   * destination drops its guest (`dropMigration`, a destroy that leaves kept disks alone) and the
+   * source brings back the one it kept (revert).
+   */
+  migrateDisks: 'compute.instance.migrate-disks',
+  finishMigration: 'compute.instance.finish-migration',
+  confirmMigration: 'compute.instance.confirm-migration',
+  dropMigration: 'compute.instance.drop-migration',
+  revertMigration: 'compute.instance.revert-migration',
   /** server → agent (call): an InstanceRequest → ConsoleOutput. */
   consoleOutput: 'compute.instance.console-output',
 } as const;
@@ -50,7 +62,12 @@ export type InstanceOperation =
   | 'attach-volume'
   | 'detach-volume'
   | 'attach-interface'
-  | 'detach-interface';
+  | 'detach-interface'
+  | 'migrate-disks'
+  | 'finish-migration'
+  | 'confirm-migration'
+  | 'drop-migration'
+  | 'revert-migration';
 
 export interface ComputeAgentReport {
   host: string;
@@ -95,6 +112,36 @@ export interface VolumeAttachRequest extends InstanceRequest {
 
 export interface InterfaceRequest extends InstanceRequest {
   vif: VifSpec;
+}
+
+/** An instance's local disks that move with it between hosts. */
+export type MigratingDisk = 'root' | 'ephemeral';
+
+/** Where a migrating disk's data goes: an image made for the move, which the compute service deletes afterwards. */
+export interface DiskUpload {
+  disk: MigratingDisk;
+  imageId: string;
+  /** The image service's `…/v2/images/<id>/file`, to PUT the data to. */
+  fileUrl: string;
+}
+
+export interface MigrateDisksRequest extends InstanceRequest {
+  /**
+   * When the instance moves to another host: each local disk's data goes to the image service
+   * (as Nova's shelve carries a disk), since hosts share no storage. Absent: it stays on this host.
+   */
+  uploads?: DiskUpload[];
+}
+
+export interface FinishMigrationRequest extends InstanceRequest {
+  /** The disks the source uploaded; absent when the source is this host and kept them aside here. */
+  transferred?: { disk: MigratingDisk; image: ImageSource }[];
+  /** The guest ran before the move: it runs after it. */
+  powerOn: boolean;
+}
+
+export interface RevertMigrationRequest extends InstanceRequest {
+  powerOn: boolean;
 }
 
 export interface ConsoleOutput {

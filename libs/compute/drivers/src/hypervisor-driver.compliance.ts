@@ -1,6 +1,7 @@
 import { type BlockDeviceSpec, type InstanceSpec, POWER_STATE, type PowerState } from '@overcast/compute/contracts';
 import { createTempDir, eventually, type TempDir } from '@overcast/shared/testing';
 import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type HypervisorDriver, type ImageFetcher, type ImageSink } from './hypervisor-driver';
@@ -30,8 +31,17 @@ export interface HypervisorUnderTest {
   guest?: GuestProbe;
   /** Checks of the fresh guest that only this driver can make (its network, its config drive). */
   afterSpawn?(instance: InstanceSpec): Promise<void>;
+  /** Another host's hypervisor (for a real one, its own instances directory), to move the instance to; without it, that check is skipped. */
+  secondHost?(): Promise<SecondHost>;
   /** Checks of an image the snapshot uploaded, kept at `path`. */
   checkSnapshot?(path: string, diskFormat: ImageSink['diskFormat']): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface SecondHost {
+  driver: HypervisorDriver;
+  contents(): Promise<string[]>;
+  guest?: GuestProbe;
   close(): Promise<void>;
 }
 
@@ -68,7 +78,8 @@ function fileSink(diskFormat: ImageSink['diskFormat'], path: string): ImageSink 
 /**
  * The contract every HypervisorDriver passes (after Nova's driver tests), on the real hypervisor:
  * one instance goes through the whole life of a server in order — spawn, console, volumes,
- * pause, suspend, snapshot, reboots, power off and on — and is destroyed, leaving nothing; a
+ * pause, suspend, snapshot, reboots, power off and on, resizes in place and a move to another
+ * host (reverted, and confirmed) — and is destroyed, leaving nothing; a
  * failed spawn leaves nothing either. Operations the capabilities deny are skipped. With a
  * GuestProbe, every step is also checked from inside the guest (boots, disks).
  */
@@ -119,12 +130,15 @@ export function describeHypervisorDriverCompliance(name: string, setUp: () => Pr
       return subject.guest;
     }
 
-    /** Waits until the guest has booted `count` times in all. */
+    /** Waits until the guest has booted `count` times in all (since its console began: a move makes a new one). */
     async function expectBoots(probe: GuestProbe | undefined, count: number): Promise<void> {
       if (probe) {
         expect(await eventually(() => probe.boots(instance), (boots) => boots >= count, guestTimeoutMs)).toBeGreaterThanOrEqual(count);
       }
     }
+
+    /** The instance a little bigger: more memory, a bigger root disk (a resize's new flavor). */
+    const grown = (from: InstanceSpec): InstanceSpec => ({ ...from, memoryMb: from.memoryMb + 64, rootGb: from.rootGb + 1 });
 
     it('spawns an instance, listed RUNNING and counted in the inventory, and refuses to spawn it twice', async () => {
       const usedBefore = await driver.inventory();
@@ -243,6 +257,78 @@ export function describeHypervisorDriverCompliance(name: string, setUp: () => Pr
       expect(await powerState()).toBe(POWER_STATE.RUNNING);
       await expectBoots(probe, boots + 1);
     }, timeoutMs + guestTimeoutMs + shutdownTimeoutSeconds * 1000);
+
+    it('resizes in place: the guest runs again with the new sizes, and a revert brings back the old guest', async () => {
+      const probe = guest('the guest boots after an in-place resize and after its revert');
+      const boots = (await probe?.boots(instance)) ?? 0;
+      const usedBefore = await driver.inventory();
+      const bigger = grown(instance);
+      await driver.migrateDisks(instance, new Map());
+      expect(await powerState()).toBeUndefined();
+      await driver.finishMigration(bigger, subject.images, undefined, true);
+      expect(await powerState()).toBe(POWER_STATE.RUNNING);
+      expect((await driver.inventory()).memoryMbUsed).toBe(usedBefore.memoryMbUsed + 64);
+      await expectBoots(probe, 1);
+      // Reverting: the destination's guest goes (a destroy, which leaves the kept disks alone), then the kept one returns.
+      await driver.destroy(bigger);
+      await driver.revertMigration(instance, true);
+      expect(await powerState()).toBe(POWER_STATE.RUNNING);
+      expect((await driver.inventory()).memoryMbUsed).toBe(usedBefore.memoryMbUsed);
+      await expectBoots(probe, boots + 1);
+    }, timeoutMs + 2 * guestTimeoutMs + shutdownTimeoutSeconds * 1000);
+
+    it('moves to another host through uploaded disks, and back by a revert', async () => {
+      if (subject.secondHost === undefined) {
+        skipped.push('a move to another host: no second host');
+        return;
+      }
+      const other = await subject.secondHost();
+      await other.driver.start();
+      // Hosts on one machine may share a hypervisor: the second must not destroy the guest once it is back on the first.
+      let otherHolds = false;
+      try {
+        const path = join(scratch.path, `moving-root-${randomUUID()}.qcow2`);
+        const sink = fileSink('qcow2', path);
+        await driver.migrateDisks(instance, new Map([['root', sink]]));
+        expect(sink.uploads).toBe(1);
+        expect(await powerState()).toBeUndefined();
+        // Taken once the source let go: hosts on one machine may share a hypervisor's list.
+        const otherBefore = await other.contents();
+        const moving = { id: randomUUID(), diskFormat: 'qcow2', size: sink.bytes, fileUrl: 'http://image.invalid/moving-root' };
+        const images = { open: async (image: { id: string }) => (image.id === moving.id ? createReadStream(path) : subject.images.open(image as never)) };
+        otherHolds = true;
+        await other.driver.finishMigration(instance, images, [{ disk: 'root', image: moving }], true);
+        expect((await other.driver.listInstances()).find((info) => info.id === instance.id)?.powerState).toBe(POWER_STATE.RUNNING);
+        const otherGuest = other.guest;
+        if (otherGuest) {
+          expect(await eventually(() => otherGuest.boots(instance), (boots) => boots >= 1, guestTimeoutMs)).toBeGreaterThanOrEqual(1);
+        }
+        await other.driver.destroy(instance);
+        otherHolds = false;
+        expect(await other.contents()).toEqual(otherBefore);
+        await driver.revertMigration(instance, true);
+        expect(await powerState()).toBe(POWER_STATE.RUNNING);
+      } finally {
+        if (otherHolds) {
+          await other.driver.destroy(instance).catch(() => undefined);
+        }
+        await other.driver.stop();
+        await other.close();
+      }
+    }, timeoutMs + 2 * guestTimeoutMs + shutdownTimeoutSeconds * 1000);
+
+    it('resizes in place and confirms, keeping nothing of the old guest; a stopped guest stays stopped', async () => {
+      const bigger = grown(instance);
+      await driver.migrateDisks(instance, new Map());
+      await driver.finishMigration(bigger, subject.images, undefined, false);
+      expect(await powerState()).toBe(POWER_STATE.SHUTDOWN);
+      await driver.confirmMigration(instance);
+      await driver.confirmMigration(instance);
+      await expect(driver.revertMigration(instance, true)).rejects.toThrow(instance.id);
+      instance = bigger;
+      await driver.powerOn(instance);
+      expect(await powerState()).toBe(POWER_STATE.RUNNING);
+    }, timeoutMs + shutdownTimeoutSeconds * 1000);
 
     it('destroys the instance, leaving nothing; destroying it again is no error', async () => {
       await driver.destroy(instance);

@@ -1,4 +1,4 @@
-import { type BlockDeviceSpec, type HostInventory, type ImageSource, type InstanceInfo, type InstanceSpec, type VifSpec } from '@overcast/compute/contracts';
+import { type BlockDeviceSpec, type FinishMigrationRequest, type HostInventory, type ImageSource, type InstanceInfo, type InstanceSpec, type MigratingDisk, type VifSpec } from '@overcast/compute/contracts';
 import { type Readable } from 'node:stream';
 
 /** What a hypervisor can do beyond building and destroying; the API answers 409/400 instead of failing half-way. */
@@ -54,8 +54,31 @@ export abstract class HypervisorDriver {
   /** Makes the instance's disks (the image through the cache, volumes, config drive), plugs its NICs and starts it. */
   abstract spawn(instance: InstanceSpec, images: ImageFetcher): Promise<void>;
 
-  /** Stops the instance and removes everything spawn made for it (domain, disks, console log). */
+  /**
+   * Stops the instance and removes everything spawn made for it (domain, disks, console log) — but
+   * not the disks a move keeps aside on its source: confirmMigration drops those.
+   */
   abstract destroy(instance: InstanceSpec): Promise<void>;
+
+  /**
+   * A move's first half, on its source: stops the guest and keeps its disks aside, for a revert;
+   * with `uploads`, streams each local disk (standalone, in the sink's format) to another host's
+   * way first. One that fails leaves the guest as it was (running again if it ran).
+   */
+  abstract migrateDisks(instance: InstanceSpec, uploads: Map<MigratingDisk, ImageSink>): Promise<void>;
+
+  /**
+   * A move's second half, on its destination: the guest made again with the instance's (new)
+   * sizes, from the disks kept aside on this host or from those `transferred`, and started if it
+   * ran. One that fails leaves nothing behind (and the source's disks untouched).
+   */
+  abstract finishMigration(instance: InstanceSpec, images: ImageFetcher, transferred: FinishMigrationRequest['transferred'], powerOn: boolean): Promise<void>;
+
+  /** The move is confirmed: the source drops the disks it kept aside (none kept is fine). */
+  abstract confirmMigration(instance: InstanceSpec): Promise<void>;
+
+  /** The move is reverted: the source makes the guest again from the disks it kept aside, as it was before the move. */
+  abstract revertMigration(instance: InstanceSpec, powerOn: boolean): Promise<void>;
 
   /** Stops the guest, asking it to shut down first for up to `timeoutSeconds` (0: at once). */
   abstract powerOff(instance: InstanceSpec, timeoutSeconds: number): Promise<void>;

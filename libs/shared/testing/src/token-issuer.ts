@@ -10,6 +10,8 @@ export interface TestCaller {
   roles: ('admin' | 'member' | 'reader')[];
   /** The same user across tokens (keypairs are a user's); a new one each time when absent. */
   userId?: string;
+  /** The cloud's admin project (identity marks its tokens): its admins are admins everywhere, e.g. see every image. */
+  isAdminProject?: boolean;
 }
 
 const KEY_ID = 'test-key';
@@ -31,6 +33,7 @@ export async function startTokenIssuer(): Promise<{ url: string; sign(caller: Te
       user: { id: userId, name: `user-${userId}`, domain: { id: 'default', name: 'Default' } },
       project: { id: caller.projectId, name: `project-${caller.projectId}`, domain: { id: 'default', name: 'Default' } },
       roles,
+      ...(caller.isAdminProject === true ? { is_admin_project: true } : {}),
     };
     return new SignJWT({ ...claims })
       .setProtectedHeader({ alg: 'ES256', kid: KEY_ID })

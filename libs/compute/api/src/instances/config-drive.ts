@@ -6,7 +6,7 @@ import { type InstanceEntity } from '@overcast/compute/data-access';
  * metadata (`meta_data.json`), how its NICs get addresses (`network_data.json`: DHCP on each, as
  * the network service serves it), the user data, and the root password the server was created with.
  */
-export function configDriveFor(instance: InstanceEntity, adminPass: string): ConfigDriveSpec {
+export function configDriveFor(instance: InstanceEntity, adminPass?: string): ConfigDriveSpec {
   const keys = instance.keyName !== null && instance.keyData !== null ? [{ name: instance.keyName, type: 'ssh', data: instance.keyData }] : [];
   return {
     metaData: {
@@ -20,7 +20,8 @@ export function configDriveFor(instance: InstanceEntity, adminPass: string): Con
       public_keys: Object.fromEntries(keys.map((key) => [key.name, key.data])),
       keys,
       devices: [],
-      admin_pass: adminPass,
+      // Known only when the server is made or rebuilt: a drive made again elsewhere (a move) has none, as in Nova.
+      ...(adminPass === undefined ? {} : { admin_pass: adminPass }),
     },
     networkData: {
       links: instance.ports.map((port) => ({ id: port.devName, vif_id: port.portId, type: 'phy', mtu: port.mtu ?? null, ethernet_mac_address: port.macAddress })),

@@ -11,9 +11,11 @@ import { COMPUTE_SETTINGS } from '../compute.tokens';
 import { ComputeHostsService } from '../scheduler/compute-hosts.service';
 import { NoValidHostError, type PlacementRequest, SchedulerService } from '../scheduler/scheduler.service';
 import { InstanceActionsService } from './instance-actions.service';
+import { InstanceMigrations } from './instance-migrations';
 import { ServerVolumesService } from '../volumes/server-volumes.service';
 import { configDriveFor } from './config-drive';
 import { instanceSpec } from './instance-spec';
+import { bindInstancePort } from './port-binding';
 
 /** The vm_state each host action leaves a server in when it succeeds. */
 const SETTLED_VM_STATE: Partial<Record<InstanceOperation, VmState>> = {
@@ -40,6 +42,9 @@ const OPERATION_OF_TASK: Record<string, InstanceOperation> = {
   suspending: 'suspend',
   resuming: 'resume',
   image_snapshot: 'snapshot',
+  resize_migrating: 'migrate-disks',
+  resize_finish: 'finish-migration',
+  resize_reverting: 'revert-migration',
 };
 
 /** The os-instance-actions name of each operation, where it differs. */
@@ -96,6 +101,7 @@ export class InstanceLifecycle implements OnApplicationShutdown {
     private readonly agents: AgentCommands,
     private readonly actions: InstanceActionsService,
     private readonly serverVolumes: ServerVolumesService,
+    private readonly migrations: InstanceMigrations,
   ) {
     this.buildSlots = pLimit(settings.maxConcurrentBuilds);
   }
@@ -194,7 +200,7 @@ export class InstanceLifecycle implements OnApplicationShutdown {
       await this.setState(instance.id, { ports });
     }
     for (const port of ports) {
-      await this.bindPort(instance.id, port, host, fakeHypervisor);
+      await bindInstancePort(this.network, instance.id, port, host, fakeHypervisor);
     }
     await this.setState(instance.id, { ports });
     return ports;
@@ -214,17 +220,6 @@ export class InstanceLifecycle implements OnApplicationShutdown {
       mtu: network?.mtu,
       preserveOnDelete,
     };
-  }
-
-  /** Binds one of the instance's ports to `host`, noting its VIF type; answers the port as the network service now has it. */
-  async bindPort(instanceId: string, port: InstancePort, host: string, fakeHypervisor: boolean): Promise<NeutronPort> {
-    const bound = await this.network.bindPort(port.portId, instanceId, host);
-    port.vifType = bound['binding:vif_type'] ?? 'unbound';
-    // A fake hypervisor plugs nothing, so it needs no network agent on its host; a real one does.
-    if (!fakeHypervisor && (port.vifType === 'binding_failed' || port.vifType === 'unbound')) {
-      throw new Error(`Binding failed for port ${port.portId}: no network agent wires ports on host ${host}.`);
-    }
-    return bound;
   }
 
   /** An agent's report of how an operation ended. */
@@ -256,6 +251,12 @@ export class InstanceLifecycle implements OnApplicationShutdown {
         return this.interfaceAttached(instance, outcome);
       case 'detach-interface':
         return this.interfaceDetached(instance, outcome);
+      case 'migrate-disks':
+      case 'finish-migration':
+      case 'confirm-migration':
+      case 'drop-migration':
+      case 'revert-migration':
+        return this.migrations.apply(outcome, outcome.operation);
     }
   }
 
@@ -337,6 +338,7 @@ export class InstanceLifecycle implements OnApplicationShutdown {
   async delete(instance: InstanceEntity, token: string): Promise<void> {
     this.tokens.set(instance.id, token);
     await this.setState(instance.id, { taskState: 'deleting' });
+    await this.migrations.endForDelete(instance, token);
     const node = instance.host === null ? null : await this.hosts.findByHost(instance.host);
     if (node === null || !this.hosts.isUp(node) || this.builds.has(instance.id)) {
       if (node !== null && instance.host !== null && this.hosts.isUp(node)) {

@@ -1,5 +1,5 @@
 import { type BlockDeviceSpec, type BootImage, type ConfigDriveSpec, type InstanceSpec } from '@overcast/compute/contracts';
-import { type BlockDeviceMappingEntity, type InstanceEntity } from '@overcast/compute/data-access';
+import { type BlockDeviceMappingEntity, type FlavorEntity, type InstanceEntity, type InstanceFlavor } from '@overcast/compute/data-access';
 
 /** The instance as its host's agent builds and runs it: sizes from its flavor, NICs from its ports, disks from its volumes. */
 export function instanceSpec(instance: InstanceEntity, volumes: BlockDeviceMappingEntity[], extras: { image?: BootImage; configDrive?: ConfigDriveSpec } = {}): InstanceSpec {
@@ -19,4 +19,9 @@ export function instanceSpec(instance: InstanceEntity, volumes: BlockDeviceMappi
     blockDevices,
     configDrive: extras.configDrive,
   };
+}
+
+/** The copy of a flavor an instance keeps (a later change to the flavor does not touch it). */
+export function instanceFlavor(flavor: FlavorEntity): InstanceFlavor {
+  return { id: flavor.id, name: flavor.name, vcpus: flavor.vcpus, memoryMb: flavor.memoryMb, rootGb: flavor.rootGb, ephemeralGb: flavor.ephemeralGb, swapMb: flavor.swapMb, extraSpecs: flavor.extraSpecs };
 }

@@ -9,6 +9,7 @@ import { NetworkClient, type NeutronPort } from '../clients/network-client';
 import { type Caller } from '../common/caller';
 import { InstanceActionsService } from '../instances/instance-actions.service';
 import { InstanceLifecycle } from '../instances/instance-lifecycle';
+import { bindInstancePort } from '../instances/port-binding';
 import { instanceSpec } from '../instances/instance-spec';
 import { ComputeHostsService } from '../scheduler/compute-hosts.service';
 import { ServersService } from '../servers/servers.service';
@@ -91,7 +92,7 @@ export class InterfacesService {
     try {
       const port = await this.lifecycle.portRecord(caller.auth.rawToken, taken, preserveOnDelete);
       const node = await this.hosts.findByHost(host);
-      bound = await this.lifecycle.bindPort(instance.id, port, host, node?.inventory?.hypervisorType === 'fake');
+      bound = await bindInstancePort(this.network, instance.id, port, host, node?.inventory?.hypervisorType === 'fake');
       recorded = await this.recordPort(caller, instance.id, port);
     } catch (error) {
       await this.lifecycle.releasePort(instance.id, { portId: taken.id, preserveOnDelete });

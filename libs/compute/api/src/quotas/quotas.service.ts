@@ -106,6 +106,19 @@ export class QuotasService {
     };
   }
 
+  /** A resize takes the new flavor's cores and RAM in place of the old one's: Nova's 403 when what it adds does not fit. */
+  async checkResize(projectId: string, from: Pick<FlavorEntity, 'vcpus' | 'memoryMb'>, to: Pick<FlavorEntity, 'vcpus' | 'memoryMb'>): Promise<void> {
+    const limits = await this.limits(projectId);
+    const used = await this.quotas.usage(projectId);
+    const growth = [['cores', to.vcpus - from.vcpus] as const, ['ram', to.memoryMb - from.memoryMb] as const];
+    for (const [resource, added] of growth) {
+      const limit = unlimitedAsInfinity(limits[resource]);
+      if (added > 0 && used[resource] + added > limit) {
+        throw forbidden(`Quota exceeded for ${resource}: Requested ${added}, but already used ${used[resource]} of ${limit} ${resource}`);
+      }
+    }
+  }
+
   /**
    * How many of the asked instances the project's quota allows (max_count if it can, else
    * min_count), under a lock on the project held until `manager`'s transaction ends, so that

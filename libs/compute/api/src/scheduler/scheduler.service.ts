@@ -20,6 +20,15 @@ export interface PlacementRequest {
   group?: Pick<ServerGroupEntity, 'id' | 'policy' | 'rules'>;
   /** Hosts where this build already failed (Nova's RetryFilter). */
   excludeHosts: string[];
+  /** A resize or cold migration: the instance's allocation passes to the migration, which holds the source's room until the move is confirmed or reverted. */
+  move?: MoveClaim;
+}
+
+export interface MoveClaim {
+  migrationUuid: string;
+  sourceHost: string;
+  /** A resize may stay on its host (Nova's `allow_resize_to_same_host`); a cold migration never does. */
+  sameHostAllowed: boolean;
 }
 
 /** No host fits: the message says, per host, which filter turned it down. */
@@ -57,6 +66,9 @@ export class SchedulerService {
       if (nodes.length === 0) {
         throw new NoValidHostError('No valid host was found. There are no compute hosts.');
       }
+      if (request.move !== undefined) {
+        await manager.update(AllocationEntity, { instanceId: request.instanceId }, { instanceId: request.move.migrationUuid });
+      }
       const candidates = await this.candidates(manager, nodes, request.group?.id);
       const placedMembers = candidates.reduce((sum, candidate) => sum + candidate.groupMembers, 0);
       const refusals: string[] = [];
@@ -85,9 +97,17 @@ export class SchedulerService {
     });
   }
 
-  /** Gives back what an instance held; nothing held is fine. */
-  async release(instanceId: string): Promise<void> {
-    await this.dataSource.manager.delete(AllocationEntity, { instanceId });
+  /** Gives back what an instance (or a migration) held; nothing held is fine. */
+  async release(consumerId: string): Promise<void> {
+    await this.dataSource.manager.delete(AllocationEntity, { instanceId: consumerId });
+  }
+
+  /** A move is undone: the instance gives back the destination's room and takes the source's back from the migration. */
+  async revertMove(instanceId: string, migrationUuid: string): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      await manager.delete(AllocationEntity, { instanceId });
+      await manager.update(AllocationEntity, { instanceId: migrationUuid }, { instanceId });
+    });
   }
 
   /** Each host with what is left of it after the allocations, and how many members of the group it holds. */
@@ -135,6 +155,9 @@ export class SchedulerService {
     }
     if (request.excludeHosts.includes(node.host)) {
       return 'RetryFilter: the build already failed on this host';
+    }
+    if (request.move !== undefined && !request.move.sameHostAllowed && node.host === request.move.sourceHost) {
+      return 'the server is already on this host';
     }
     if (request.availabilityZone !== undefined && request.availabilityZone !== node.availabilityZone) {
       return `AvailabilityZoneFilter: the host is in zone ${node.availabilityZone}, not ${request.availabilityZone}`;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { COMPUTE_AGENT_PATTERNS, type ConsoleOutput } from '@overcast/compute/contracts';
-import { BlockDeviceMappingEntity, InstanceEntity, type VmState } from '@overcast/compute/data-access';
+import { type BootImage, COMPUTE_AGENT_PATTERNS, type ConsoleOutput } from '@overcast/compute/contracts';
+import { BlockDeviceMappingEntity, type FlavorEntity, InstanceEntity, type VmState } from '@overcast/compute/data-access';
 import { badRequest, conflict, parseInput } from '@overcast/shared/core';
 import { randomUUID } from 'node:crypto';
 import { DataSource, IsNull } from 'typeorm';
@@ -12,7 +12,9 @@ import { NetworkClient } from '../clients/network-client';
 import { type Caller } from '../common/caller';
 import { InstanceActionsService } from '../instances/instance-actions.service';
 import { configDriveFor } from '../instances/config-drive';
-import { instanceSpec } from '../instances/instance-spec';
+import { InstanceMigrations } from '../instances/instance-migrations';
+import { instanceFlavor, instanceSpec } from '../instances/instance-spec';
+import { FlavorsService } from '../flavors/flavors.service';
 import { QuotasService } from '../quotas/quotas.service';
 import { idFromRef } from './server-request';
 import { serverBasicView } from './server-view';
@@ -60,8 +62,11 @@ const rebuildBody = z.strictObject({
 const consoleBody = z.strictObject({ length: z.union([z.number().int().min(-1), z.string().regex(/^-?\d+$/), z.null()]).optional() });
 const lockBody = z.union([z.null(), z.strictObject({ locked_reason: z.string().max(255).optional() })]);
 const securityGroupBody = z.strictObject({ name: z.string().min(1) });
+const resizeBody = z.strictObject({ flavorRef: z.union([z.string().min(1), z.number().int()]).transform(String), 'OS-DCF:diskConfig': z.enum(['AUTO', 'MANUAL']).optional() });
+/** `migrate`, `confirmResize` and `revertResize` take no arguments (`null`; a host for `migrate` comes with 2.56). */
+const noArguments = z.strictObject({});
 
-/** `POST /servers/{id}/action`: the power actions, lock, console output and snapshots, with Nova's state checks (409 when the server is not in a state for it). */
+/** `POST /servers/{id}/action`: the power actions, lock, console output, snapshots, rebuild, resize and cold migration, with Nova's state checks (409 when the server is not in a state for it). */
 @Injectable()
 export class ServerActionsService {
   constructor(
@@ -72,6 +77,8 @@ export class ServerActionsService {
     private readonly network: NetworkClient,
     private readonly actions: InstanceActionsService,
     private readonly quotas: QuotasService,
+    private readonly flavors: FlavorsService,
+    private readonly migrations: InstanceMigrations,
   ) {}
 
   /** Runs the one action the body names; answers the body to return (most answer none, with 202). */
@@ -108,6 +115,26 @@ export class ServerActionsService {
         return this.createImage(caller, instance, parseInput(createImageBody, argument), baseUrl);
       case 'rebuild':
         return this.rebuild(caller, instance, parseInput(rebuildBody, argument), baseUrl);
+      case 'resize':
+        await this.resize(caller, instance, parseInput(resizeBody, argument).flavorRef);
+        return { status: 202 };
+      case 'migrate':
+        parseInput(noArguments, argument);
+        caller.enforce('os_compute_api:os-migrate-server:migrate', { project_id: instance.projectId });
+        await this.migrations.start({ kind: 'migration', instance, userId: caller.userId, newFlavor: instance.flavor, image: await this.imageOf(caller, instance, instance.flavor), token: caller.auth.rawToken });
+        return { status: 202 };
+      case 'confirmResize':
+        parseInput(noArguments, argument);
+        caller.enforce('os_compute_api:servers:confirm_resize', { project_id: instance.projectId });
+        this.checkUnlocked(caller, instance);
+        await this.migrations.confirm(instance, caller.userId);
+        return { status: 204 };
+      case 'revertResize':
+        parseInput(noArguments, argument);
+        caller.enforce('os_compute_api:servers:revert_resize', { project_id: instance.projectId });
+        this.checkUnlocked(caller, instance);
+        await this.migrations.revert(instance, caller.userId, caller.auth.rawToken);
+        return { status: 202 };
       case 'addSecurityGroup':
       case 'removeSecurityGroup':
         await this.changeSecurityGroup(caller, instance, name, parseInput(securityGroupBody, argument).name);
@@ -245,6 +272,38 @@ export class ServerActionsService {
     });
     // Nova answers a rebuild with the server's basic view (its addresses without the MAC and type).
     return { status: 202, body: { server: { ...serverBasicView(await this.servers.visible(caller, instance.id), baseUrl), adminPass } } };
+  }
+
+  /**
+   * `resize`: to another flavor, whose disks may not be smaller (the guest's data lives on them)
+   * and whose growth must fit the project's quota; the move itself is InstanceMigrations'.
+   */
+  private async resize(caller: Caller, instance: InstanceEntity, flavorRef: string): Promise<void> {
+    caller.enforce('os_compute_api:servers:resize', { project_id: instance.projectId });
+    this.checkUnlocked(caller, instance);
+    const flavor = await this.flavors.findForBoot(caller, flavorRef);
+    const current = instance.flavor;
+    if (flavor.id === current.id) {
+      throw badRequest('When resizing, instances must change flavor!');
+    }
+    const imageBacked = instance.imageRef !== null;
+    if (imageBacked && flavor.rootGb === 0 && current.rootGb !== 0) {
+      throw badRequest('Server disk was unable to be resized because: Resize to zero disk flavor is not allowed.');
+    }
+    if ((imageBacked && flavor.rootGb < current.rootGb) || flavor.ephemeralGb < current.ephemeralGb) {
+      throw badRequest('Server disk was unable to be resized because: Resizing to a smaller disk flavor is not allowed.');
+    }
+    const image = await this.imageOf(caller, instance, flavor);
+    await this.quotas.checkResize(instance.projectId, current, flavor);
+    await this.migrations.start({ kind: 'resize', instance, userId: caller.userId, newFlavor: instanceFlavor(flavor), image, token: caller.auth.rawToken });
+  }
+
+  /** The image a moving server booted from, which the new flavor must fit; Nova's 400 when it is gone. */
+  private async imageOf(caller: Caller, instance: InstanceEntity, flavor: Pick<FlavorEntity, 'memoryMb' | 'rootGb'>): Promise<BootImage | undefined> {
+    if (instance.imageRef === null) {
+      return undefined;
+    }
+    return (await this.servers.bootImage(caller, instance.imageRef, flavor)).boot;
   }
 
   /** Adds or removes a security group on every port of the server, by name, as Nova does through the network service. */

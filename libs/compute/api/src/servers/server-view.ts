@@ -2,6 +2,9 @@ import { type BlockDeviceMappingEntity, type InstanceEntity } from '@overcast/co
 import { createHash } from 'node:crypto';
 import { resourceLinks } from '../common/links';
 
+/** The tasks of a resize or cold migration before the server waits for its confirmation. */
+const isResizing = (taskState: string | null) => taskState === 'resize_prep' || taskState === 'resize_migrating' || taskState === 'resize_migrated' || taskState === 'resize_finish';
+
 /** Nova's server status from vm_state and task_state (nova/api/openstack/common.py _STATE_MAP). */
 export function serverStatus(instance: Pick<InstanceEntity, 'vmState' | 'taskState'>): string {
   const { vmState, taskState } = instance;
@@ -18,12 +21,9 @@ export function serverStatus(instance: Pick<InstanceEntity, 'vmState' | 'taskSta
       if (taskState === 'rebuilding' || taskState === 'rebuild_spawning') {
         return 'REBUILD';
       }
-      if (taskState === 'resize_prep' || taskState === 'resize_migrating' || taskState === 'resize_migrated' || taskState === 'resize_finish') {
-        return 'RESIZE';
-      }
-      return 'ACTIVE';
+      return isResizing(taskState) ? 'RESIZE' : 'ACTIVE';
     case 'stopped':
-      return taskState === 'resize_prep' || taskState === 'resize_migrating' ? 'RESIZE' : 'SHUTOFF';
+      return isResizing(taskState) ? 'RESIZE' : 'SHUTOFF';
     case 'paused':
       return 'PAUSED';
     case 'suspended':

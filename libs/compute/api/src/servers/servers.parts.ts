@@ -8,6 +8,7 @@ import { SecurityGroupsService } from '../security-groups/security-groups.servic
 import { NetworkClient } from '../clients/network-client';
 import { InstanceActionsService } from '../instances/instance-actions.service';
 import { InstanceLifecycle } from '../instances/instance-lifecycle';
+import { InstanceMigrations } from '../instances/instance-migrations';
 import { ComputeHostsService } from '../scheduler/compute-hosts.service';
 import { SchedulerService } from '../scheduler/scheduler.service';
 import { ServerActionsController } from './server-actions.controller';
@@ -34,6 +35,7 @@ export const SERVER_PROVIDERS = [
   SchedulerService,
   InstanceActionsService,
   InstanceLifecycle,
+  InstanceMigrations,
   ComputeAgents,
   ServersService,
   ServerActionsService,

@@ -14,6 +14,7 @@ import { nextLinks, novaPage, type OrderKey, pageQuery, queryText, queryTime } f
 import { FlavorsService } from '../flavors/flavors.service';
 import { InstanceActionsService } from '../instances/instance-actions.service';
 import { InstanceLifecycle, type NicRequest } from '../instances/instance-lifecycle';
+import { instanceFlavor } from '../instances/instance-spec';
 import { KeypairsService } from '../keypairs/keypairs.service';
 import { checkGroupRoom } from '../server-groups/server-group-quotas';
 import { QuotasService } from '../quotas/quotas.service';
@@ -414,7 +415,7 @@ export class ServersService {
       hostname: hostnameOf(displayName),
       description: boot.description,
       imageRef: context.image?.boot.id ?? null,
-      flavor: { id: flavor.id, name: flavor.name, vcpus: flavor.vcpus, memoryMb: flavor.memoryMb, rootGb: flavor.rootGb, ephemeralGb: flavor.ephemeralGb, swapMb: flavor.swapMb, extraSpecs: flavor.extraSpecs },
+      flavor: instanceFlavor(flavor),
       keyName: context.keypair?.name ?? null,
       keyData: context.keypair?.publicKey ?? null,
       userData: boot.userData ?? null,

@@ -25,6 +25,7 @@ export class ComputeNodeEntity {
 /** What an instance holds of a host (placement's allocation); a claim inserts it under the host's row lock. */
 @Entity('allocations')
 export class AllocationEntity {
+  /** The consumer: an instance, or a migration holding the source host's share during a resize (as placement's consumers are). */
   @PrimaryColumn('uuid', { name: 'instance_id' }) instanceId!: string;
   @Column('uuid', { name: 'node_id' }) nodeId!: string;
   @Column('integer') vcpus!: number;

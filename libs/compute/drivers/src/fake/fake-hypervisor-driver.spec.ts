@@ -35,6 +35,10 @@ describeHypervisorDriverCompliance('fake', async () => {
     },
     // The fake holds nothing on the host; what it holds in memory is what it lists.
     contents: async () => (await driver.listInstances()).map((instance) => instance.id).sort(),
+    secondHost: async () => {
+      const other = new FakeHypervisorDriver({ hostname: 'compliance-2' });
+      return { driver: other, contents: async () => (await other.listInstances()).map((instance) => instance.id).sort(), close: async () => undefined };
+    },
     close: async () => undefined,
   };
 });

@@ -1,6 +1,7 @@
-import { type BlockDeviceSpec, type HostInventory, type InstanceInfo, type InstanceSpec, POWER_STATE, type PowerState, type VifSpec } from '@overcast/compute/contracts';
+import { type BlockDeviceSpec, type FinishMigrationRequest, type HostInventory, type InstanceInfo, type InstanceSpec, type MigratingDisk, POWER_STATE, type PowerState, type VifSpec } from '@overcast/compute/contracts';
+import { buffer } from 'node:stream/consumers';
 import { Readable } from 'node:stream';
-import { type HypervisorCapabilities, HypervisorDriver, type ImageSink } from '../hypervisor-driver';
+import { type HypervisorCapabilities, HypervisorDriver, type ImageFetcher, type ImageSink } from '../hypervisor-driver';
 
 export interface FakeHypervisorOptions {
   hostname: string;
@@ -36,6 +37,8 @@ export class FakeHypervisorDriver extends HypervisorDriver {
     volumeTypes: ['local', 'nfs', 'rbd', 'fake'],
   };
   private readonly instances = new Map<string, FakeInstance>();
+  /** What a move's source keeps aside until it is confirmed or reverted. */
+  private readonly kept = new Map<string, FakeInstance>();
 
   constructor(private readonly options: FakeHypervisorOptions) {
     super();
@@ -91,6 +94,46 @@ export class FakeHypervisorDriver extends HypervisorDriver {
 
   async destroy(instance: InstanceSpec): Promise<void> {
     this.instances.delete(instance.id);
+  }
+
+  async migrateDisks(instance: InstanceSpec, uploads: Map<MigratingDisk, ImageSink>): Promise<void> {
+    const held = this.held(instance);
+    for (const [disk, sink] of uploads) {
+      await sink.upload(Readable.from([Buffer.from(fakeDisk(instance.id, disk))]));
+    }
+    this.instances.delete(instance.id);
+    this.kept.set(instance.id, { ...held, powerState: POWER_STATE.SHUTDOWN });
+  }
+
+  /** Reads what the source uploaded, as a real destination would, and refuses data that is not that instance's disk. */
+  async finishMigration(instance: InstanceSpec, images: ImageFetcher, transferred: FinishMigrationRequest['transferred'], powerOn: boolean): Promise<void> {
+    const kept = this.kept.get(instance.id);
+    if (transferred === undefined && kept === undefined) {
+      throw new Error(`no disks of instance ${instance.id} are kept on ${this.options.hostname}`);
+    }
+    for (const { disk, image } of transferred ?? []) {
+      const data = (await buffer(await images.open(image))).toString();
+      if (data !== fakeDisk(instance.id, disk)) {
+        throw new Error(`image ${image.id} does not hold the ${disk} disk of instance ${instance.id}`);
+      }
+    }
+    await this.spawn(instance);
+    const moved = this.held(instance);
+    moved.powerState = powerOn ? POWER_STATE.RUNNING : POWER_STATE.SHUTDOWN;
+    moved.console = [...(kept?.console ?? []), `fake guest ${instance.id} resized`];
+  }
+
+  async confirmMigration(instance: InstanceSpec): Promise<void> {
+    this.kept.delete(instance.id);
+  }
+
+  async revertMigration(instance: InstanceSpec, powerOn: boolean): Promise<void> {
+    const kept = this.kept.get(instance.id);
+    if (kept === undefined) {
+      throw new Error(`no disks of instance ${instance.id} are kept on ${this.options.hostname}`);
+    }
+    this.kept.delete(instance.id);
+    this.instances.set(instance.id, { ...kept, spec: instance, powerState: powerOn ? POWER_STATE.RUNNING : POWER_STATE.SHUTDOWN });
   }
 
   async powerOff(instance: InstanceSpec): Promise<void> {
@@ -180,4 +223,9 @@ export class FakeHypervisorDriver extends HypervisorDriver {
     held.powerState = to;
     return held;
   }
+}
+
+/** What the fake driver uploads for a moving disk. */
+function fakeDisk(instanceId: string, disk: MigratingDisk): string {
+  return `fake ${disk} disk of ${instanceId}\n`;
 }

@@ -16,7 +16,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { type HypervisorUnderTest, describeHypervisorDriverCompliance } from '../hypervisor-driver.compliance';
+import { type GuestProbe, type HypervisorUnderTest, describeHypervisorDriverCompliance } from '../hypervisor-driver.compliance';
 import { type ImageFetcher } from '../hypervisor-driver';
 import { LibvirtDriver } from './libvirt-driver';
 import { libvirtSettings } from './libvirt-settings';
@@ -59,6 +59,15 @@ function guestDisks(console: string): string[] {
     }
   }
   return [...disks].sort();
+}
+
+/** What the guest says on its console: its boots, its disks, the shutdowns it was asked for. */
+function guestProbeOf(driver: LibvirtDriver): GuestProbe {
+  return {
+    boots: async (instance) => markerLines(await driver.consoleOutput(instance), GUEST_MARKER.ready).length,
+    disks: async (instance) => guestDisks(await driver.consoleOutput(instance)),
+    shutdownsAsked: async (instance) => markerLines(await driver.consoleOutput(instance), GUEST_MARKER.powerButton).length,
+  };
 }
 
 /** Image files served by id, as the image service would through the fetcher. */
@@ -150,6 +159,13 @@ if (unavailable !== undefined) {
         };
       };
       const consoleOf = (instance: InstanceSpec) => driver.consoleOutput(instance);
+      // Instance directories, files in the making, and the domains of this run's instances; the image cache's finished files may stay.
+      const contentsOf = async (path: string) => {
+        const top = (await readdir(path).catch(() => [])).filter((name) => name !== '_base');
+        const partials = (await readdir(join(path, '_base')).catch(() => [])).filter((name) => name.startsWith('.'));
+        const domains = (await runCommand('virsh', ['-q', '-c', 'qemu:///system', 'list', '--all', '--name'])).split('\n').filter((name) => spawned.has(name.trim().slice('instance-'.length)));
+        return [...top, ...partials.map((name) => `_base/${name}`), ...domains].sort();
+      };
 
       const subject: HypervisorUnderTest = {
         driver,
@@ -162,18 +178,20 @@ if (unavailable !== undefined) {
           await runCommand('qemu-img', ['create', '-q', '-f', 'qcow2', path, '32M']);
           return { volumeId, deviceName: 'vdc', connectionInfo: { driver_volume_type: 'local', data: { device_path: path, format: 'qcow2' } } };
         },
-        // Instance directories, files in the making, and the domains of this run's instances; the image cache's finished files may stay.
-        contents: async () => {
-          const top = (await readdir(instancesPath).catch(() => [])).filter((name) => name !== '_base');
-          const partials = (await readdir(join(instancesPath, '_base')).catch(() => [])).filter((name) => name.startsWith('.'));
-          const domains = (await runCommand('virsh', ['-q', '-c', 'qemu:///system', 'list', '--all', '--name'])).split('\n').filter((name) => spawned.has(name.trim().slice('instance-'.length)));
-          return [...top, ...partials.map((name) => `_base/${name}`), ...domains].sort();
+        contents: () => contentsOf(instancesPath),
+        // The same libvirtd with its own instances directory: a host that shares no storage with the first.
+        secondHost: async () => {
+          const other = await prepareHost();
+          const virtType = (await driver.inventory()).virtType as 'kvm' | 'qemu';
+          const otherDriver = new LibvirtDriver({ ...libvirtSettings.parse({ instancesPath: other.instancesPath, shutdownTimeoutSeconds: 30, virtType }), hostname: 'compliance-2' });
+          return {
+            driver: otherDriver,
+            contents: () => contentsOf(other.instancesPath),
+            guest: guestProbeOf(otherDriver),
+            close: other.remove,
+          };
         },
-        guest: {
-          boots: async (instance) => markerLines(await consoleOf(instance), GUEST_MARKER.ready).length,
-          disks: async (instance) => guestDisks(await consoleOf(instance)),
-          shutdownsAsked: async (instance) => markerLines(await consoleOf(instance), GUEST_MARKER.powerButton).length,
-        },
+        guest: guestProbeOf(driver),
         afterSpawn: async (instance) => {
           const console = await consoleOf(instance);
           const context = `console:\n${console}\n${network.dnsmasqLog()}`;

@@ -1,10 +1,10 @@
-import { type BlockDeviceSpec, type HostInventory, type InstanceInfo, type InstanceSpec, POWER_STATE, type PowerState, type VifSpec } from '@overcast/compute/contracts';
+import { type BlockDeviceSpec, type FinishMigrationRequest, type HostInventory, type ImageSource, type InstanceInfo, type InstanceSpec, type MigratingDisk, POWER_STATE, type PowerState, type VifSpec } from '@overcast/compute/contracts';
 import { createLogger, type Logger } from '@overcast/shared/core';
-import { GIB, MIB, qemuImg, uploadFile } from '@overcast/shared/qemu';
+import { GIB, imageInfo, MIB, qemuImg, uploadFile } from '@overcast/shared/qemu';
 import { randomBytes } from 'node:crypto';
-import { access, copyFile, mkdir, readdir, readFile, rm, statfs, writeFile } from 'node:fs/promises';
+import { access, copyFile, mkdir, readdir, readFile, rename, rm, statfs, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { type HypervisorCapabilities, HypervisorDriver, type ImageFetcher, type ImageSink } from '../hypervisor-driver';
 import { makeConfigDrive } from './config-drive';
@@ -29,6 +29,10 @@ interface HeldSizes {
 }
 const SIZES_FILE = 'instance.json';
 const ROOT_DISK = 'disk';
+const EPHEMERAL_DISK = 'disk.eph0';
+const CONFIG_DRIVE = 'disk.config';
+/** The local disks a move carries, by the files they are. */
+const MIGRATING_DISK_FILES: Record<MigratingDisk, string> = { root: ROOT_DISK, ephemeral: EPHEMERAL_DISK };
 const CONSOLE_LOG = 'console.log';
 const DOMAIN_XML = 'libvirt.xml';
 /** How often a wait polls libvirt or the host: they tell us nothing by themselves. */
@@ -57,6 +61,14 @@ function powerStateOf(state: DomainState): PowerState {
       return POWER_STATE.SUSPENDED;
   }
 }
+
+/**
+ * Where a guest's root and ephemeral disks come from: its image (a build), the disks its move's
+ * source kept aside on this host (a resize in place), or the images that carried them from another.
+ */
+type DiskOrigin = { kind: 'image' } | { kind: 'kept'; directory: string } | { kind: 'transferred'; disks: Map<MigratingDisk, ImageSource> };
+
+const exists = (path: string) => access(path).then(() => true, () => false);
 
 const isActive = (state: DomainState | undefined) => state !== undefined && state !== 'shut off' && state !== 'saved' && state !== 'crashed';
 
@@ -170,7 +182,68 @@ export class LibvirtDriver extends HypervisorDriver {
   }
 
   async spawn(instance: InstanceSpec, images: ImageFetcher): Promise<void> {
-    const failure = `could not spawn instance ${instance.id}`;
+    await this.createGuest(instance, images, { kind: 'image' }, true, `could not spawn instance ${instance.id}`);
+  }
+
+  /**
+   * On the source: the guest shut down (gently, as a power-off is), each disk to upload exported,
+   * and the instance's directory kept aside as `<uuid>_resize` (Nova's name) with the domain
+   * undefined. A failure before the domain goes puts everything back and starts the guest again.
+   */
+  async migrateDisks(instance: InstanceSpec, uploads: Map<MigratingDisk, ImageSink>): Promise<void> {
+    const failure = `could not migrate instance ${instance.id}`;
+    const directory = this.directoryOf(instance);
+    const kept = this.keptDirectoryOf(instance);
+    const wasActive = isActive(await this.stateOf(instance));
+    await this.powerOff(instance, this.settings.shutdownTimeoutSeconds);
+    try {
+      for (const [disk, sink] of uploads) {
+        await this.exportDisk(join(directory, MIGRATING_DISK_FILES[disk]), sink, `${failure}: its ${disk} disk`);
+      }
+      // One left by an earlier move that was never confirmed would hold older disks.
+      await rm(kept, { recursive: true, force: true });
+      await rename(directory, kept);
+    } catch (error) {
+      if (wasActive) {
+        await this.powerOn(instance).catch((restart: Error) => this.logger.warn({ instance: instance.id, err: restart }, 'could not start the guest again after a failed migration'));
+      }
+      throw error;
+    }
+    await this.virsh.ifExists(['undefine', this.domainName(instance), '--managed-save'], failure);
+  }
+
+  async finishMigration(instance: InstanceSpec, images: ImageFetcher, transferred: FinishMigrationRequest['transferred'], powerOn: boolean): Promise<void> {
+    const origin: DiskOrigin =
+      transferred === undefined ? { kind: 'kept', directory: this.keptDirectoryOf(instance) } : { kind: 'transferred', disks: new Map(transferred.map(({ disk, image }) => [disk, image])) };
+    if (origin.kind === 'kept' && !(await exists(origin.directory))) {
+      throw new Error(`could not finish migrating instance ${instance.id}: no disks of it are kept on this host`);
+    }
+    await this.createGuest(instance, images, origin, powerOn, `could not finish migrating instance ${instance.id}`);
+  }
+
+  async confirmMigration(instance: InstanceSpec): Promise<void> {
+    await rm(this.keptDirectoryOf(instance), { recursive: true, force: true });
+  }
+
+  /** The kept directory back in place and its domain defined again from the XML it holds: the guest exactly as it was. */
+  async revertMigration(instance: InstanceSpec, powerOn: boolean): Promise<void> {
+    const failure = `could not revert the migration of instance ${instance.id}`;
+    const kept = this.keptDirectoryOf(instance);
+    if (!(await exists(kept))) {
+      throw new Error(`${failure}: no disks of it are kept on this host`);
+    }
+    // Whatever a destination on this host left (a resize in place) goes first.
+    await this.destroy(instance);
+    await rename(kept, this.directoryOf(instance));
+    await this.interfacesFor(instance.vifs, failure);
+    await this.virsh.run(['define', join(this.directoryOf(instance), DOMAIN_XML)], failure);
+    if (powerOn) {
+      await this.virsh.run(['start', this.domainName(instance)], failure);
+    }
+  }
+
+  /** Makes the instance's directory, disks and domain, and starts it when `start`; a failure leaves nothing behind. */
+  private async createGuest(instance: InstanceSpec, images: ImageFetcher, origin: DiskOrigin, start: boolean, failure: string): Promise<void> {
     const directory = this.directoryOf(instance);
     const facts = this.started();
     // `virsh define` would silently redefine a domain that is left over.
@@ -184,14 +257,12 @@ export class LibvirtDriver extends HypervisorDriver {
     try {
       const sizes: HeldSizes = { vcpus: instance.vcpus, memoryMb: instance.memoryMb, diskGb: instance.rootGb + instance.ephemeralGb + Math.ceil(instance.swapMb / 1024) };
       await writeFile(join(directory, SIZES_FILE), JSON.stringify(sizes));
-      const image = instance.image;
-      // Named before they are fetched, so the cache cleaner never takes one from under this spawn.
-      const baseImages = image === undefined ? [] : [image.id, image.kernel?.id, image.ramdisk?.id].filter((id) => id !== undefined);
-      await writeFile(join(directory, BASE_IMAGES_FILE), JSON.stringify(baseImages));
+      // Named before they are fetched, so the cache cleaner never takes one from under this guest.
+      await writeFile(join(directory, BASE_IMAGES_FILE), JSON.stringify(await this.baseImagesOf(instance, origin)));
 
-      const disks = await this.localDisks(instance, images, failure);
+      const disks = await this.localDisks(instance, images, origin, failure);
       const interfaces = await this.interfacesFor(instance.vifs, failure);
-      const kernel = await this.kernelFor(instance, images);
+      const kernel = await this.kernelFor(instance, images, origin);
       const xml = domainXml({
         name: this.domainName(instance),
         uuid: instance.id,
@@ -207,11 +278,23 @@ export class LibvirtDriver extends HypervisorDriver {
       });
       await writeFile(join(directory, DOMAIN_XML), xml);
       await this.virsh.run(['define', join(directory, DOMAIN_XML)], failure);
-      await this.virsh.run(['start', this.domainName(instance)], failure);
+      if (start) {
+        await this.virsh.run(['start', this.domainName(instance)], failure);
+      }
     } catch (error) {
       await this.destroy(instance).catch((cleanup: Error) => this.logger.warn({ instance: instance.id, err: cleanup }, 'could not clean up after a failed spawn'));
       throw error;
     }
+  }
+
+  /** The cached images a guest's disks, kernel and ramdisk are made from. */
+  private async baseImagesOf(instance: InstanceSpec, origin: DiskOrigin): Promise<string[]> {
+    if (origin.kind === 'kept') {
+      return JSON.parse(await readFile(join(origin.directory, BASE_IMAGES_FILE), 'utf8').catch(() => '[]')) as string[];
+    }
+    const image = instance.image;
+    const disks = origin.kind === 'image' ? [image?.id] : [...origin.disks.values()].map((source) => source.id);
+    return [...disks, image?.kernel?.id, image?.ramdisk?.id].filter((id) => id !== undefined);
   }
 
   async destroy(instance: InstanceSpec): Promise<void> {
@@ -315,17 +398,25 @@ export class LibvirtDriver extends HypervisorDriver {
     if (!(await access(join(directory, ROOT_DISK)).then(() => true, () => false))) {
       throw new Error(`${failure}: it boots from a volume; snapshot the volume instead`);
     }
-    const image = join(directory, `.snapshot-${randomBytes(4).toString('hex')}.${sink.diskFormat}`);
+    if (pausedHere) {
+      await this.virsh.run(['suspend', name], failure);
+    }
+    const resume = pausedHere ? () => this.virsh.run(['resume', name], `${failure}: could not resume it after copying its disk`) : undefined;
+    await this.exportDisk(join(directory, ROOT_DISK), sink, failure, resume);
+  }
+
+  /**
+   * A disk converted to a standalone image in the sink's format and uploaded. qemu-img reads it
+   * with -U (QEMU may hold its lock) and cannot write qcow2 to a pipe, so the image is made in full
+   * beside the disk first; `copied` runs once it is (a paused guest resumes).
+   */
+  private async exportDisk(disk: string, sink: ImageSink, failure: string, copied?: () => Promise<unknown>): Promise<void> {
+    const image = join(dirname(disk), `.export-${randomBytes(4).toString('hex')}.${sink.diskFormat}`);
     try {
-      if (pausedHere) {
-        await this.virsh.run(['suspend', name], failure);
-      }
       try {
-        await qemuImg(['convert', '-U', '-f', 'qcow2', '-O', sink.diskFormat, join(directory, ROOT_DISK), image], failure);
+        await qemuImg(['convert', '-U', '-f', 'qcow2', '-O', sink.diskFormat, disk, image], failure);
       } finally {
-        if (pausedHere) {
-          await this.virsh.run(['resume', name], `${failure}: could not resume it after copying its disk`);
-        }
+        await copied?.();
       }
       await uploadFile(image, (data) => sink.upload(data));
     } finally {
@@ -389,62 +480,91 @@ export class LibvirtDriver extends HypervisorDriver {
   }
 
   /** The root disk (or none when booting from a volume), ephemeral and swap disks, volumes and config drive, with their targets. */
-  private async localDisks(instance: InstanceSpec, images: ImageFetcher, failure: string): Promise<DomainDisk[]> {
+  private async localDisks(instance: InstanceSpec, images: ImageFetcher, origin: DiskOrigin, failure: string): Promise<DomainDisk[]> {
     const directory = this.directoryOf(instance);
-    const volumes = instance.blockDevices.map((device) => volumeDisk(device));
     const disks: DomainDisk[] = [];
-    const image = instance.image;
-    if (image !== undefined) {
-      const base = await this.cache.get(image, images);
-      if (base.format === undefined || base.virtualSize === undefined) {
-        throw new Error(`${failure}: image ${image.id} is a ${image.diskFormat}, not a disk image`);
-      }
-      const rootBytes = instance.rootGb * GIB;
-      if (rootBytes > 0 && rootBytes < base.virtualSize) {
-        throw new Error(`${failure}: the flavor's root disk of ${instance.rootGb} GiB is smaller than image ${image.id} (${Math.ceil(base.virtualSize / GIB)} GiB)`);
-      }
-      const root = join(directory, ROOT_DISK);
-      const size = rootBytes > base.virtualSize ? [String(rootBytes)] : [];
-      await qemuImg(['create', '-q', '-f', 'qcow2', '-b', base.path, '-F', base.format, root, ...size], failure);
+    const root = join(directory, ROOT_DISK);
+    const rootSource = origin.kind === 'image' ? instance.image : origin.kind === 'transferred' ? origin.disks.get('root') : undefined;
+    if (origin.kind === 'kept' && (await exists(join(origin.directory, ROOT_DISK)))) {
+      await this.copyGrown(join(origin.directory, ROOT_DISK), root, instance.rootGb * GIB, `${failure}: its root disk`);
+      disks.push({ type: 'file', path: root, format: 'qcow2', target: 'vda' });
+    } else if (rootSource !== undefined) {
+      await this.overlay(rootSource, images, root, instance.rootGb * GIB, `${failure}: its root disk`);
       disks.push({ type: 'file', path: root, format: 'qcow2', target: 'vda' });
     } else if (!instance.blockDevices.some((device) => device.bootIndex === 0)) {
       throw new Error(`${failure}: it has neither an image nor a volume to boot from`);
     }
     if (instance.ephemeralGb > 0) {
-      const path = join(directory, 'disk.eph0');
-      await qemuImg(['create', '-q', '-f', 'qcow2', path, String(instance.ephemeralGb * GIB)], failure);
+      const path = join(directory, EPHEMERAL_DISK);
+      const bytes = instance.ephemeralGb * GIB;
+      const transferred = origin.kind === 'transferred' ? origin.disks.get('ephemeral') : undefined;
+      if (origin.kind === 'kept' && (await exists(join(origin.directory, EPHEMERAL_DISK)))) {
+        await this.copyGrown(join(origin.directory, EPHEMERAL_DISK), path, bytes, `${failure}: its ephemeral disk`);
+      } else if (transferred !== undefined) {
+        await this.overlay(transferred, images, path, bytes, `${failure}: its ephemeral disk`);
+      } else {
+        await qemuImg(['create', '-q', '-f', 'qcow2', path, String(bytes)], failure);
+      }
       disks.push({ type: 'file', path, format: 'qcow2', target: EPHEMERAL_TARGET });
     }
     if (instance.swapMb > 0) {
+      // Swap holds nothing worth keeping: a move makes it anew at the new size.
       const path = join(directory, 'disk.swap');
       await qemuImg(['create', '-q', '-f', 'qcow2', path, String(instance.swapMb * MIB)], failure);
       disks.push({ type: 'file', path, format: 'qcow2', target: SWAP_TARGET });
     }
-    disks.push(...volumes);
-    if (instance.configDrive !== undefined) {
-      const path = join(directory, 'disk.config');
-      await makeConfigDrive(instance.configDrive, path, directory);
+    disks.push(...instance.blockDevices.map((device) => volumeDisk(device)));
+    const configDrive = join(directory, CONFIG_DRIVE);
+    if (origin.kind === 'kept' && (await exists(join(origin.directory, CONFIG_DRIVE)))) {
+      await copyFile(join(origin.directory, CONFIG_DRIVE), configDrive);
+    } else if (instance.configDrive !== undefined) {
+      await makeConfigDrive(instance.configDrive, configDrive, directory);
+    }
+    if (await exists(configDrive)) {
       // A read-only virtio disk: a guest with only virtio drivers reads it (no IDE/SATA CD-ROM needed).
-      disks.push({ type: 'file', path, format: 'raw', target: CONFIG_DRIVE_TARGET, readOnly: true });
+      disks.push({ type: 'file', path: configDrive, format: 'raw', target: CONFIG_DRIVE_TARGET, readOnly: true });
     }
     return disks;
   }
 
+  /** A qcow2 overlay at `path` on the cached image, `bytes` big unless the image is bigger (then refused: a disk is never cut). */
+  private async overlay(source: ImageSource, images: ImageFetcher, path: string, bytes: number, failure: string): Promise<void> {
+    const base = await this.cache.get(source, images);
+    if (base.format === undefined || base.virtualSize === undefined) {
+      throw new Error(`${failure}: image ${source.id} is a ${source.diskFormat}, not a disk image`);
+    }
+    if (bytes > 0 && bytes < base.virtualSize) {
+      throw new Error(`${failure}: the flavor's ${bytes / GIB} GiB are less than image ${source.id} (${Math.ceil(base.virtualSize / GIB)} GiB)`);
+    }
+    await qemuImg(['create', '-q', '-f', 'qcow2', '-b', base.path, '-F', base.format, path, ...(bytes > base.virtualSize ? [String(bytes)] : [])], failure);
+  }
+
+  /** A copy of a kept qcow2 disk, grown to `bytes` when that is more (a disk is never cut). */
+  private async copyGrown(from: string, to: string, bytes: number, failure: string): Promise<void> {
+    await copyFile(from, to);
+    const virtualSize = (await imageInfo(to, 'qcow2', failure))['virtual-size'];
+    if (bytes > virtualSize) {
+      await qemuImg(['resize', '-q', '-f', 'qcow2', to, String(bytes)], failure);
+    } else if (bytes > 0 && bytes < virtualSize) {
+      throw new Error(`${failure}: the flavor's ${bytes / GIB} GiB are less than the disk's ${Math.ceil(virtualSize / GIB)} GiB`);
+    }
+  }
+
   /** A direct kernel boot when the image names a kernel (AMI style); the kernel and ramdisk are copied into the instance's directory. */
-  private async kernelFor(instance: InstanceSpec, images: ImageFetcher): Promise<{ path: string; initrd?: string; cmdline: string } | undefined> {
+  private async kernelFor(instance: InstanceSpec, images: ImageFetcher, origin: DiskOrigin): Promise<{ path: string; initrd?: string; cmdline: string } | undefined> {
     const image = instance.image;
     if (image?.kernel === undefined) {
       return undefined;
     }
     const directory = this.directoryOf(instance);
     // Copies: libvirt relabels what a domain boots from, and restores it when that domain stops, under the feet of others sharing it.
-    const kernel = join(directory, 'kernel');
-    await copyFile((await this.cache.get(image.kernel, images)).path, kernel);
-    let initrd: string | undefined;
-    if (image.ramdisk !== undefined) {
-      initrd = join(directory, 'ramdisk');
-      await copyFile((await this.cache.get(image.ramdisk, images)).path, initrd);
-    }
+    const copy = async (source: ImageSource, name: string) => {
+      const kept = origin.kind === 'kept' ? join(origin.directory, name) : undefined;
+      await copyFile(kept !== undefined && (await exists(kept)) ? kept : (await this.cache.get(source, images)).path, join(directory, name));
+      return join(directory, name);
+    };
+    const kernel = await copy(image.kernel, 'kernel');
+    const initrd = image.ramdisk === undefined ? undefined : await copy(image.ramdisk, 'ramdisk');
     return { path: kernel, initrd, cmdline: image.kernelArgs ?? 'console=ttyS0' };
   }
 
@@ -558,6 +678,11 @@ export class LibvirtDriver extends HypervisorDriver {
 
   private directoryOf(instance: InstanceSpec): string {
     return join(this.settings.instancesPath, this.checkedId(instance.id));
+  }
+
+  /** Where a move's source keeps the instance's directory until the move is confirmed or reverted. */
+  private keptDirectoryOf(instance: InstanceSpec): string {
+    return `${this.directoryOf(instance)}_resize`;
   }
 
   /** An id names a domain and a directory: it must be a uuid (libvirt's domain uuid, and nothing that leads out of instancesPath). */
