@@ -22,5 +22,6 @@ export async function startBlockStorage(options: { common: CommonSettings; setti
     host: common.bindHost,
     port: settings.port,
     logger,
+    healthChecks: [database.healthCheck],
   });
 }

@@ -23,6 +23,7 @@ export async function startCompute(options: { common: CommonSettings; settings: 
     host: common.bindHost,
     port: settings.port,
     logger,
+    healthChecks: [database.healthCheck],
     beforeRouting: [legacyV2Paths],
   });
 }

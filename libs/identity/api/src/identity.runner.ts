@@ -37,5 +37,6 @@ export async function startIdentity(options: { common: CommonSettings; settings:
     host: common.bindHost,
     port: settings.port,
     logger,
+    healthChecks: [database.healthCheck],
   });
 }

@@ -31,5 +31,6 @@ export async function startImage(options: { common: CommonSettings; settings: Im
     host: common.bindHost,
     port: settings.port,
     logger,
+    healthChecks: [database.healthCheck],
   });
 }

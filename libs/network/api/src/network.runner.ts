@@ -22,5 +22,6 @@ export async function startNetwork(options: { common: CommonSettings; settings: 
     host: common.bindHost,
     port: settings.port,
     logger,
+    healthChecks: [database.healthCheck],
   });
 }

@@ -19,6 +19,8 @@ export interface Database {
   migrate(): Promise<string[]>;
   /** True when the schema is behind the code (start-up refuses to serve then). */
   hasPendingMigrations(): Promise<boolean>;
+  /** For the service's `/healthcheck`: resolves when the database answers a query. */
+  healthCheck: { name: string; check(): Promise<void> };
   close(): Promise<void>;
 }
 
@@ -61,6 +63,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       return applied.map((migration) => migration.name);
     },
     hasPendingMigrations: () => dataSource.showMigrations(),
+    healthCheck: {
+      name: 'database',
+      async check() {
+        await dataSource.query('SELECT 1');
+      },
+    },
     async close() {
       // A framework that was handed the data source may already have destroyed it.
       if (dataSource.isInitialized) {

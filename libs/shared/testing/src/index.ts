@@ -16,3 +16,4 @@ export * from './host/libvirt';
 export * from './host/guest-image';
 export * from './host/guest-network';
 export * from './image-data-server';
+export * from './host/postgres';

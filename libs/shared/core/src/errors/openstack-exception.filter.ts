@@ -13,7 +13,27 @@ function isBodyParserError(error: unknown): error is BodyParserError {
   return typeof error === 'object' && error !== null && 'type' in error && 'status' in error && typeof (error as BodyParserError).status === 'number';
 }
 
-/** What the caller may see of an error; anything unexpected becomes a logged 500 without internals. */
+/**
+ * Socket errors, and PostgreSQL's connection-exception (class 08) and shutdown (57P01–57P03)
+ * codes: a backend the service needs (its database, mostly) is not there right now.
+ */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', '57P01', '57P02', '57P03']);
+
+function isBackendUnavailable(error: unknown): boolean {
+  // TypeORM wraps the driver's error in a QueryFailedError.
+  const cause: unknown = typeof error === 'object' && error !== null && 'driverError' in error ? error.driverError : error;
+  if (typeof cause !== 'object' || cause === null) {
+    return false;
+  }
+  const { code, message } = cause as { code?: unknown; message?: unknown };
+  return (typeof code === 'string' && (UNREACHABLE_CODES.has(code) || code.startsWith('08'))) || (typeof message === 'string' && message.startsWith('Connection terminated'));
+}
+
+/**
+ * What the caller may see of an error; anything unexpected becomes a logged 500 without internals,
+ * but a backend that cannot be reached is a logged 503, which clients retry and which clears by
+ * itself once the backend is back.
+ */
 export function describeError(error: unknown): { status: number; message: string; type?: string; headers?: Readonly<Record<string, string>>; unexpected: boolean } {
   if (error instanceof OpenStackError) {
     return { status: error.status, message: error.message, type: error.type, headers: error.headers, unexpected: false };
@@ -27,6 +47,9 @@ export function describeError(error: unknown): { status: number; message: string
   if (isBodyParserError(error)) {
     const message = error.type === 'entity.too.large' ? 'Request body is too large.' : 'Malformed request body: it is not valid JSON.';
     return { status: error.status, message, unexpected: false };
+  }
+  if (isBackendUnavailable(error)) {
+    return { status: 503, message: 'The service is unavailable: a backend it needs (its database) cannot be reached. Try again shortly.', unexpected: true };
   }
   return {
     status: 500,

@@ -10,7 +10,7 @@ import { createLogger } from '../logging/logger';
 import { nextPageLink, parsePageRequest } from '../pagination/pagination';
 import { parseInput } from '../validation/parse-body';
 import { requestBaseUrl } from '../versions/version-documents';
-import { HEALTH_CHECKS, type HealthCheck, HealthController } from './health.controller';
+import { type HealthCheck, HealthController } from './health.controller';
 import { type RunningHttpService, startHttpService } from './http-service';
 import { PUBLIC_ROUTE_KEY } from './public-route';
 
@@ -83,8 +83,7 @@ const checks: HealthCheck[] = [
 
 @Module({
   controllers: [ServersController],
-  providers: [{ provide: HEALTH_CHECKS, useValue: checks }, { provide: APP_GUARD, useClass: RequireToken }],
-  exports: [HEALTH_CHECKS],
+  providers: [{ provide: APP_GUARD, useClass: RequireToken }],
 })
 class TestApiModule {}
 
@@ -106,7 +105,7 @@ describe('startHttpService', () => {
 
   beforeAll(async () => {
     for (const format of formats) {
-      services.set(format, await startHttpService({ name: `svc-${format}`, module: TestApiModule, errorFormat: format, authenticateUri: IDENTITY_URL, host: '127.0.0.1', port: 0, logger }));
+      services.set(format, await startHttpService({ name: `svc-${format}`, module: TestApiModule, errorFormat: format, authenticateUri: IDENTITY_URL, host: '127.0.0.1', port: 0, logger, healthChecks: checks }));
     }
   });
 

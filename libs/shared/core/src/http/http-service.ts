@@ -7,7 +7,7 @@ import { type ErrorFormat } from '../errors/error-formats';
 import { OpenStackExceptionFilter, sendError } from '../errors/openstack-exception.filter';
 import { NestPinoLogger } from '../logging/logger';
 import { newRequestId, requestContext } from '../logging/request-context';
-import { HealthController } from './health.controller';
+import { HEALTH_CHECKS, type HealthCheck, HealthController } from './health.controller';
 import { metricsMiddleware } from './metrics';
 
 export interface HttpServiceOptions {
@@ -23,6 +23,8 @@ export interface HttpServiceOptions {
   logger: Logger;
   /** Express handlers that run before routing, e.g. to serve a legacy path prefix with the current routes. */
   beforeRouting?: RequestHandler[];
+  /** What `/healthcheck` checks (the service's database…): any that fails makes it a 503. */
+  healthChecks?: HealthCheck[];
 }
 
 export interface RunningHttpService {
@@ -40,7 +42,7 @@ function requestIdMiddleware(_request: Request, response: Response, next: NextFu
 
 /** Starts one OpenStack API: the service's module plus health, metrics, request ids and its error format. */
 export async function startHttpService(options: HttpServiceOptions): Promise<RunningHttpService> {
-  @Module({ imports: [options.module], controllers: [HealthController] })
+  @Module({ imports: [options.module], controllers: [HealthController], providers: [{ provide: HEALTH_CHECKS, useValue: options.healthChecks ?? [] }] })
   class RootModule {}
 
   const logger = options.logger.child({ service: options.name });

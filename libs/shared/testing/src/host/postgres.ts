@@ -1,0 +1,72 @@
+import { chown, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../ports';
+import { runCommand } from './processes';
+
+/** A PostgreSQL server of the test's own, which it may stop and start (the machine's shared one it must not touch). */
+export interface PrivatePostgres {
+  port: number;
+  /** `postgres://postgres@127.0.0.1:<port>/<database>` (trust authentication on loopback). */
+  url(database: string): string;
+  createDatabase(name: string): Promise<void>;
+  /** Stops the server as an operator's restart would (fast shutdown: sessions are cut). */
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  /** Stops it and removes its data. */
+  close(): Promise<void>;
+}
+
+/** Debian's PostgreSQL server binaries (`/usr/lib/postgresql/<version>/bin`), the newest installed. */
+async function binDirectory(): Promise<string> {
+  const versions = (await readdir('/usr/lib/postgresql').catch(() => [])).sort((a, b) => Number(b) - Number(a));
+  if (versions[0] === undefined) {
+    throw new Error('PostgreSQL server binaries are not installed (Debian package postgresql)');
+  }
+  return join('/usr/lib/postgresql', versions[0], 'bin');
+}
+
+/**
+ * Starts a throwaway PostgreSQL cluster on a free loopback port, owned by the `postgres` user (the
+ * server refuses to run as root), with fsync off: its data lives only as long as the test.
+ */
+export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+  const bin = await binDirectory();
+  const directory = await mkdtemp(join(tmpdir(), 'overcast-pg-'));
+  const data = join(directory, 'data');
+  const port = await freePort();
+  const asPostgres = (command: string, args: string[]) => runCommand('runuser', ['-u', 'postgres', '--', join(bin, command), ...args]);
+  const options = `-p ${port} -k ${directory} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off`;
+  const start = async () => {
+    await asPostgres('pg_ctl', ['-D', data, '-o', options, '-l', join(directory, 'server.log'), '-w', 'start']);
+  };
+  const stop = async () => {
+    await asPostgres('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+  };
+  try {
+    await chown(directory, ...(await postgresIds()));
+    await asPostgres('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']);
+    await start();
+  } catch (error) {
+    await rm(directory, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    port,
+    url: (database) => `postgres://postgres@127.0.0.1:${port}/${database}`,
+    createDatabase: async (name) => {
+      await runCommand('psql', ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-v', 'ON_ERROR_STOP=1', '-c', `CREATE DATABASE "${name}"`]);
+    },
+    stop,
+    start,
+    close: async () => {
+      await stop().catch(() => undefined);
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+async function postgresIds(): Promise<[number, number]> {
+  const [uid, gid] = await Promise.all([runCommand('id', ['-u', 'postgres']), runCommand('id', ['-g', 'postgres'])]);
+  return [Number(uid.trim()), Number(gid.trim())];
+}
