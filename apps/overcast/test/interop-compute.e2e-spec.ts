@@ -17,7 +17,6 @@ describeInterop(['compute'], {
     'tempest.api.compute.servers.test_server_actions.ServerActionsTestJSON.test_resize_server_revert': NOT_SERVED.resize,
     'tempest.api.compute.servers.test_servers_negative.ServersNegativeTestJSON.test_resize_server_with_non_existent_flavor': NOT_SERVED.resize,
     'tempest.api.compute.servers.test_servers_negative.ServersNegativeTestJSON.test_resize_server_with_null_flavor': NOT_SERVED.resize,
-    'tempest.api.compute.keypairs.test_keypairs_v22.KeyPairsV22TestJSON': 'microversion 2.2 (keypair types) is not served: the API stops at 2.1',
-    'tempest.api.compute.servers.test_server_tags.ServerTagsTestJSON': 'microversion 2.26 (server tags) is not served: the API stops at 2.1',
+    'tempest.api.compute.servers.test_server_tags.ServerTagsTestJSON': 'microversion 2.26 (server tags) is not served: the API stops at 2.2',
   },
 });

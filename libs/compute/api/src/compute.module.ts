@@ -16,6 +16,7 @@ import { FLAVOR_CONTROLLERS, FLAVOR_PROVIDERS } from './flavors/flavors.parts';
 import { KEYPAIR_CONTROLLERS, KEYPAIR_PROVIDERS } from './keypairs/keypairs.parts';
 import { OPERATOR_CONTROLLERS, OPERATOR_PROVIDERS } from './operator/operator.parts';
 import { SERVER_GROUP_CONTROLLERS, SERVER_GROUP_PROVIDERS } from './server-groups/server-groups.parts';
+import { RemoteConsolesController } from './servers/remote-consoles.controller';
 import { SERVER_CONTROLLERS, SERVER_PROVIDERS } from './servers/servers.parts';
 import { VersionsController } from './versions.controller';
 
@@ -38,7 +39,7 @@ export class ComputeModule implements NestModule {
         BusModule.forRoot({ url: common.transportUrl }),
         remoteAuthModule({ common, service: 'compute', serviceUserName: settings.serviceUserName, servicePassword: settings.servicePassword, policyDefaults: COMPUTE_POLICY }),
       ],
-      controllers: [VersionsController, ExtensionsController, ...FLAVOR_CONTROLLERS, ...KEYPAIR_CONTROLLERS, ...OPERATOR_CONTROLLERS, ...SERVER_GROUP_CONTROLLERS, ...SERVER_CONTROLLERS],
+      controllers: [VersionsController, ExtensionsController, ...FLAVOR_CONTROLLERS, ...KEYPAIR_CONTROLLERS, ...OPERATOR_CONTROLLERS, ...SERVER_GROUP_CONTROLLERS, ...SERVER_CONTROLLERS, RemoteConsolesController],
       providers: [{ provide: COMPUTE_SETTINGS, useValue: settings }, { provide: APP_INTERCEPTOR, useClass: MicroversionInterceptor }, ...FLAVOR_PROVIDERS, ...KEYPAIR_PROVIDERS, ...SERVER_PROVIDERS, ...OPERATOR_PROVIDERS, ...SERVER_GROUP_PROVIDERS],
     };
   }

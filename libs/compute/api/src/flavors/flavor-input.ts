@@ -21,8 +21,8 @@ const flavorInteger = (minimum: number) =>
     .union([z.int(), z.string().regex(/^[0-9]+$/, 'is not a whole number').transform(Number)], { error: required('an integer') })
     .pipe(z.number().min(minimum, `is less than the minimum of ${minimum}`).max(MAX_INT, `is greater than the maximum of ${MAX_INT}`));
 
-/** `os-flavor-access:is_public`: a JSON boolean or one of oslo's boolean words. */
-const booleanWord = z.union([z.boolean(), z.string().refine((word) => BOOLEAN_WORDS.has(word)).transform((word) => BOOLEAN_WORDS.get(word) === true)], { error: 'is not a boolean' });
+/** Nova's `parameter_types.boolean` (`os-flavor-access:is_public`, a service's `forced_down`): a JSON boolean or one of oslo's boolean words. */
+export const booleanWord = z.union([z.boolean(), z.string().refine((word) => BOOLEAN_WORDS.has(word)).transform((word) => BOOLEAN_WORDS.get(word) === true)], { error: 'is not a boolean' });
 
 const description = z.string({ error: required('a string or null') }).max(65535, 'is longer than 65535 characters').regex(PRINTABLE_TEXT, 'has characters that are not printable').nullable();
 

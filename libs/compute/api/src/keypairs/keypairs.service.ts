@@ -7,7 +7,8 @@ import { type Caller } from '../common/caller';
 import { type ApiVersion } from '../common/microversion';
 import { nextLinks, novaPage } from '../common/nova-list';
 import { keypairCreateBody } from './keypair-input';
-import { generateSshKeypair, sshFingerprint, x509Fingerprint } from './ssh-keys';
+import { generateSshKeypair, sshFingerprint } from './ssh-keys';
+import { generateX509Keypair, x509Fingerprint } from './x509-certificates';
 import { KeypairsRepository, type NumberedKeypair } from './keypairs.repository';
 
 const RULE = 'os_compute_api:os-keypairs';
@@ -72,7 +73,7 @@ export class KeypairsService {
   async create(request: KeypairRequest, body: unknown): Promise<Record<string, unknown>> {
     const input = keypairCreateBody(body, request.version);
     const userId = this.authorizedUser({ ...request, userId: input.userId }, 'create');
-    const generated = input.publicKey === undefined ? await this.generate(input.type) : undefined;
+    const generated = input.publicKey === undefined ? await (input.type === 'x509' ? generateX509Keypair(userId) : generateSshKeypair()) : undefined;
     const publicKey = generated?.publicKey ?? input.publicKey ?? '';
     const fingerprint = generated?.fingerprint ?? (input.type === 'x509' ? x509Fingerprint(publicKey) : sshFingerprint(publicKey));
     const keypair = { userId, name: input.name, type: input.type, publicKey, fingerprint };
@@ -105,14 +106,6 @@ export class KeypairsService {
     const userId = request.userId ?? request.caller.userId;
     request.caller.enforce(`${RULE}:${action}`, { user_id: userId });
     return userId;
-  }
-
-  /** Nova generates SSH keys; its x509 certificates (2.2) are not made here. */
-  private generate(type: 'ssh' | 'x509') {
-    if (type === 'x509') {
-      throw badRequest('Keypair data is invalid: generating x509 certificates is not supported; import one as public_key.');
-    }
-    return generateSshKeypair();
   }
 
   private summary(keypair: KeypairEntity, version: ApiVersion): Record<string, unknown> {

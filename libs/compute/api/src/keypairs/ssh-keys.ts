@@ -1,8 +1,9 @@
 import { badRequest } from '@overcast/shared/core';
-import { createHash, createPublicKey, generateKeyPair, type JsonWebKey, X509Certificate } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPair, type JsonWebKey } from 'node:crypto';
 import { promisify } from 'node:util';
 
-const invalidKeypair = (reason: string) => badRequest(`Keypair data is invalid: ${reason}`);
+/** Nova's InvalidKeypair: 400 with its reason. */
+export const invalidKeypair = (reason: string) => badRequest(`Keypair data is invalid: ${reason}`);
 
 /** Reads the SSH wire format's length-prefixed fields (RFC 4251 §5). */
 class SshReader {
@@ -97,15 +98,6 @@ export function sshFingerprint(publicKey: string): string {
   }
 }
 
-/** SHA-1 of an x509 certificate (PEM), as Nova fingerprints x509 keypairs (2.2). */
-export function x509Fingerprint(certificate: string): string {
-  try {
-    return new X509Certificate(certificate).fingerprint.toLowerCase();
-  } catch (error) {
-    throw invalidKeypair(`failed to generate X509 fingerprint. Error message: ${(error as Error).message}`);
-  }
-}
-
 /** An SSH string or mpint field. */
 function sshField(data: Buffer): Buffer {
   const length = Buffer.alloc(4);
@@ -121,7 +113,7 @@ const sshMpint = (base64url: string) => {
 
 export interface GeneratedKeypair {
   publicKey: string;
-  /** PEM (PKCS#1), as Nova's paramiko writes it. */
+  /** An SSH key's PEM (PKCS#1), as Nova's paramiko writes it; an x509 one's PKCS#12, base64. */
   privateKey: string;
   fingerprint: string;
 }

@@ -61,6 +61,10 @@ export class ComputeNodesRepository {
     await this.dataSource.manager.update(ComputeNodeEntity, { id }, { disabled, disabledReason });
   }
 
+  async setForcedDown(id: string, forcedDown: boolean): Promise<void> {
+    await this.dataSource.manager.update(ComputeNodeEntity, { id }, { forcedDown });
+  }
+
   /** Removes the host unless live instances are on it (or were placed on it in the meantime: the row lock keeps claims out). */
   async deleteIfEmpty(id: string): Promise<'deleted' | 'hosting instances'> {
     return this.dataSource.transaction(async (manager) => {

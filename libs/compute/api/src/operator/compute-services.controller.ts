@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Put, Query } from '@nestjs/common';
 import { type AuthContext, CurrentAuth, PolicyService } from '@overcast/shared/auth';
 import { Caller } from '../common/caller';
+import { type ApiVersion, Microversion } from '../common/microversion';
 import { ComputeServicesService } from './compute-services.service';
 
 /** `/v2.1/os-services`. */
@@ -12,14 +13,14 @@ export class ComputeServicesController {
   ) {}
 
   @Get()
-  list(@CurrentAuth() auth: AuthContext, @Query() query: Record<string, unknown>) {
-    return this.services.list(new Caller(auth, this.policy), query);
+  list(@CurrentAuth() auth: AuthContext, @Microversion() version: ApiVersion, @Query() query: Record<string, unknown>) {
+    return this.services.list(new Caller(auth, this.policy), version, query);
   }
 
-  /** At 2.1 the path names the action (`enable`, `disable`, `disable-log-reason`) and the body the service. */
+  /** Until 2.53 the path names the action (`enable`, `disable`, `disable-log-reason`, from 2.11 `force-down`) and the body the service. */
   @Put(':action')
-  update(@CurrentAuth() auth: AuthContext, @Param('action') action: string, @Body() body: unknown) {
-    return this.services.update(new Caller(auth, this.policy), action, body);
+  update(@CurrentAuth() auth: AuthContext, @Microversion() version: ApiVersion, @Param('action') action: string, @Body() body: unknown) {
+    return this.services.update(new Caller(auth, this.policy), version, action, body);
   }
 
   @Delete(':id')

@@ -1,6 +1,7 @@
 import { type BlockDeviceMappingEntity, type InstanceEntity } from '@overcast/compute/data-access';
 import { createHash } from 'node:crypto';
 import { resourceLinks } from '../common/links';
+import { type ApiVersion } from '../common/microversion';
 
 /** The tasks of a resize or cold migration before the server waits for its confirmation. */
 const isResizing = (taskState: string | null) => taskState === 'resize_prep' || taskState === 'resize_migrating' || taskState === 'resize_migrated' || taskState === 'resize_finish';
@@ -55,7 +56,12 @@ export interface ServerViewOptions {
   /** Whether the caller may see where the server runs (`OS-EXT-SRV-ATTR:*`). */
   showHost: boolean;
   volumes: BlockDeviceMappingEntity[];
+  /** The request's microversion; without one, 2.1's view. */
+  version?: ApiVersion;
 }
+
+/** Whether the view is at least `wanted`; a view asked without a version is 2.1's. */
+const isAtLeast = (version: ApiVersion | undefined, wanted: string) => version?.atLeast(wanted) ?? false;
 
 /** A server's addresses by network name; `extended` adds each one's type and MAC (the `OS-EXT-IPS` extensions). */
 export function serverAddresses(instance: Pick<InstanceEntity, 'ports'>, extended: boolean): Record<string, Record<string, unknown>[]> {
@@ -74,10 +80,10 @@ export function serverAddresses(instance: Pick<InstanceEntity, 'ports'>, extende
 }
 
 /**
- * A server as Nova 2.1 answers `PUT /servers/{id}` (and a rebuild): without the extensions' fields,
- * and its addresses without their type and MAC.
+ * A server as Nova answers `PUT /servers/{id}` (and a rebuild) before 2.75: without the extensions'
+ * fields, and its addresses without their type and MAC; from 2.9 whether it is locked.
  */
-export function serverBasicView(instance: InstanceEntity, baseUrl: string, extendAddresses = false): Record<string, unknown> {
+export function serverBasicView(instance: InstanceEntity, baseUrl: string, version?: ApiVersion, extendAddresses = false): Record<string, unknown> {
   const addresses = serverAddresses(instance, extendAddresses);
   const status = serverStatus(instance);
   const view: Record<string, unknown> = {
@@ -105,13 +111,20 @@ export function serverBasicView(instance: InstanceEntity, baseUrl: string, exten
   if (instance.vmState === 'error' && instance.fault) {
     view['fault'] = { code: instance.fault.code, message: instance.fault.message, created: instance.fault.created, ...(instance.fault.details ? { details: instance.fault.details } : {}) };
   }
+  if (isAtLeast(version, '2.9')) {
+    view['locked'] = instance.locked;
+  }
   return view;
 }
 
-/** A server as Nova 2.1 shows it in `GET /servers/{id}` and `/servers/detail`: with its extensions' fields. */
+/**
+ * A server as Nova shows it in `GET /servers/{id}` and `/servers/detail`: with its extensions'
+ * fields, which 2.3 extends (for the EC2 API's sake) with more of the instance's attributes.
+ */
 export function serverView(instance: InstanceEntity, options: ServerViewOptions): Record<string, unknown> {
+  const { version } = options;
   const view: Record<string, unknown> = {
-    ...serverBasicView(instance, options.baseUrl, true),
+    ...serverBasicView(instance, options.baseUrl, version, true),
     'OS-EXT-AZ:availability_zone': instance.availabilityZone ?? '',
     config_drive: instance.configDrive ? 'True' : '',
     key_name: instance.keyName,
@@ -120,13 +133,29 @@ export function serverView(instance: InstanceEntity, options: ServerViewOptions)
     'OS-EXT-STS:task_state': instance.taskState,
     'OS-EXT-STS:vm_state': instance.vmState,
     'OS-EXT-STS:power_state': instance.powerState,
-    'os-extended-volumes:volumes_attached': options.volumes.map((mapping) => ({ id: mapping.volumeId })),
+    'os-extended-volumes:volumes_attached': options.volumes.map((mapping) => ({
+      id: mapping.volumeId,
+      ...(isAtLeast(version, '2.3') ? { delete_on_termination: mapping.deleteOnTermination } : {}),
+    })),
     security_groups: instance.securityGroups.map((group) => ({ name: group })),
   };
   if (options.showHost) {
     view['OS-EXT-SRV-ATTR:host'] = instance.host;
     view['OS-EXT-SRV-ATTR:hypervisor_hostname'] = instance.host;
     view['OS-EXT-SRV-ATTR:instance_name'] = `instance-${instance.id}`;
+    if (isAtLeast(version, '2.3')) {
+      Object.assign(view, {
+        'OS-EXT-SRV-ATTR:reservation_id': instance.reservationId,
+        'OS-EXT-SRV-ATTR:launch_index': instance.launchIndex,
+        'OS-EXT-SRV-ATTR:hostname': instance.hostname,
+        // Kernel and ramdisk images are not kept with the instance: '' is Nova's "none".
+        'OS-EXT-SRV-ATTR:kernel_id': '',
+        'OS-EXT-SRV-ATTR:ramdisk_id': '',
+        // The root disk is the first virtio disk once the server has a host to build it.
+        'OS-EXT-SRV-ATTR:root_device_name': instance.host === null ? null : '/dev/vda',
+        'OS-EXT-SRV-ATTR:user_data': instance.userData,
+      });
+    }
   }
   return view;
 }
