@@ -17,12 +17,12 @@ describe('compute API: versions and microversions', () => {
     expect(root.body).toMatchObject({
       versions: [
         { id: 'v2.0', status: 'SUPPORTED', min_version: '', version: '' },
-        { id: 'v2.1', status: 'CURRENT', min_version: '2.1', version: '2.2' },
+        { id: 'v2.1', status: 'CURRENT', min_version: '2.1', version: '2.15' },
       ],
     });
     expect((await compute.api.get('/v2')).body).toMatchObject({ version: { id: 'v2.0', status: 'SUPPORTED' } });
     const v21 = await compute.api.get('/v2.1');
-    expect(v21.body).toMatchObject({ version: { id: 'v2.1', min_version: '2.1', version: '2.2' } });
+    expect(v21.body).toMatchObject({ version: { id: 'v2.1', min_version: '2.1', version: '2.15' } });
   });
 
   it('answers with the microversion in both headers, takes either header, and refuses what it does not serve', async () => {
@@ -33,10 +33,10 @@ describe('compute API: versions and microversions', () => {
     expect(plain.headers.get('x-openstack-nova-api-version')).toBe('2.1');
     expect(plain.headers.get('vary')).toContain('X-OpenStack-Nova-API-Version');
 
-    expect((await member.get('/v2.1/extensions', { headers: { 'OpenStack-API-Version': 'compute latest' } })).headers.get('openstack-api-version')).toBe('compute 2.2');
+    expect((await member.get('/v2.1/extensions', { headers: { 'OpenStack-API-Version': 'compute latest' } })).headers.get('openstack-api-version')).toBe('compute 2.15');
     expect((await member.get('/v2.1/extensions', { headers: { 'X-OpenStack-Nova-API-Version': '2.1' } })).status).toBe(200);
 
-    expectNovaError(await member.get('/v2.1/extensions', { headers: { 'OpenStack-API-Version': 'compute 2.999' } }), 406, 'Version 2.999 is not supported by the API. Minimum is 2.1 and maximum is 2.2.');
+    expectNovaError(await member.get('/v2.1/extensions', { headers: { 'OpenStack-API-Version': 'compute 2.999' } }), 406, 'Version 2.999 is not supported by the API. Minimum is 2.1 and maximum is 2.15.');
     expectNovaError(await member.get('/v2.1/extensions', { headers: { 'X-OpenStack-Nova-API-Version': '2.0' } }), 406);
     expectNovaError(await member.get('/v2.1/extensions', { headers: { 'OpenStack-API-Version': 'compute 2.x' } }), 400, 'API Version String 2.x is of invalid format. Must be of format MajorNum.MinorNum.');
     // Another service's version is not ours to judge.

@@ -115,7 +115,7 @@ metadata_service = False
 # It gates, among the required tests, only the writable server metadata tests (/servers/{id}/metadata),
 # which tempest ties to XenAPI since Nova's metadata stopped reaching Xen guests; the API serves it.
 xenapi_apis = True
-resize = False
+resize = True
 cold_migration = False
 live_migration = False
 rescue = False

@@ -37,6 +37,7 @@ export const COMPUTE_POLICY: Record<string, string> = {
   'os_compute_api:os-instance-actions:show': 'rule:project_reader_or_admin',
   'os_compute_api:os-instance-actions:events': 'rule:context_is_admin',
   'os_compute_api:os-instance-actions:events:details': 'rule:context_is_admin',
+  'os_compute_api:os-remote-consoles': 'rule:project_member_or_admin',
   /** Volumes and NICs on a server: its project's members. */
   'os_compute_api:os-volumes-attachments:index': 'rule:project_reader_or_admin',
   'os_compute_api:os-volumes-attachments:show': 'rule:project_reader_or_admin',

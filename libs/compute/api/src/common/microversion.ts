@@ -4,7 +4,7 @@ export { type ApiVersion } from '@overcast/shared/core';
 
 /** The microversions this service serves; a feature's behaviour changes only from the version Nova changed it in. */
 export const MIN_VERSION = '2.1';
-export const MAX_VERSION = '2.2';
+export const MAX_VERSION = '2.15';
 
 /** Nova's `OpenStack-API-Version: compute 2.x`, or the older `X-OpenStack-Nova-API-Version: 2.x`, on every v2.1 request. */
 export const { Interceptor: MicroversionInterceptor, Microversion } = microversions({

@@ -3,6 +3,7 @@ import { type AuthContext, CurrentAuth, PolicyService } from '@overcast/shared/a
 import { requestBaseUrl } from '@overcast/shared/core';
 import { type Request, type Response } from 'express';
 import { Caller } from '../common/caller';
+import { type ApiVersion, Microversion } from '../common/microversion';
 import { ServerActionsService } from './server-actions.service';
 
 /** `POST /v2.1/servers/{id}/action`. */
@@ -15,8 +16,8 @@ export class ServerActionsController {
 
   /** 202 with no body for most actions; 200 with the output for the console; a Location for a snapshot. */
   @Post(':id/action')
-  async act(@CurrentAuth() auth: AuthContext, @Req() request: Request, @Res({ passthrough: true }) response: Response, @Param('id') id: string, @Body() body: unknown) {
-    const outcome = await this.actions.act(new Caller(auth, this.policy), id, body, requestBaseUrl(request));
+  async act(@CurrentAuth() auth: AuthContext, @Microversion() version: ApiVersion, @Req() request: Request, @Res({ passthrough: true }) response: Response, @Param('id') id: string, @Body() body: unknown) {
+    const outcome = await this.actions.act(new Caller(auth, this.policy), version, id, body, requestBaseUrl(request));
     response.status(outcome.status);
     if (outcome.location !== undefined) {
       response.setHeader('Location', outcome.location);

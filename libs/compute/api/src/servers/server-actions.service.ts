@@ -10,6 +10,7 @@ import { AgentCommands } from '../agents/agent-commands';
 import { ImageClient } from '../clients/image-client';
 import { NetworkClient } from '../clients/network-client';
 import { type Caller } from '../common/caller';
+import { type ApiVersion } from '../common/microversion';
 import { InstanceActionsService } from '../instances/instance-actions.service';
 import { configDriveFor } from '../instances/config-drive';
 import { InstanceMigrations } from '../instances/instance-migrations';
@@ -82,7 +83,7 @@ export class ServerActionsService {
   ) {}
 
   /** Runs the one action the body names; answers the body to return (most answer none, with 202). */
-  async act(caller: Caller, id: string, body: unknown, baseUrl: string): Promise<{ status: number; body?: unknown; location?: string }> {
+  async act(caller: Caller, version: ApiVersion, id: string, body: unknown, baseUrl: string): Promise<{ status: number; body?: unknown; location?: string }> {
     const entries = body !== null && typeof body === 'object' ? Object.entries(body) : [];
     if (entries.length !== 1) {
       throw badRequest('There is no such action: the body must name exactly one action.');
@@ -114,7 +115,7 @@ export class ServerActionsService {
       case 'createImage':
         return this.createImage(caller, instance, parseInput(createImageBody, argument), baseUrl);
       case 'rebuild':
-        return this.rebuild(caller, instance, parseInput(rebuildBody, argument), baseUrl);
+        return this.rebuild(caller, instance, parseInput(rebuildBody, argument), baseUrl, version);
       case 'resize':
         await this.resize(caller, instance, parseInput(resizeBody, argument).flavorRef);
         return { status: 202 };
@@ -247,7 +248,7 @@ export class ServerActionsService {
    * volumes (Nova's rebuild); a stopped server stays stopped. Answers the server, with its new
    * root password.
    */
-  private async rebuild(caller: Caller, instance: InstanceEntity, input: z.infer<typeof rebuildBody>, baseUrl: string): Promise<{ status: number; body: unknown }> {
+  private async rebuild(caller: Caller, instance: InstanceEntity, input: z.infer<typeof rebuildBody>, baseUrl: string, version: ApiVersion): Promise<{ status: number; body: unknown }> {
     this.checkUnlocked(caller, instance);
     if (instance.imageRef === null) {
       throw badRequest(`Instance ${instance.id} boots from a volume: it cannot be rebuilt from an image.`);
@@ -271,7 +272,7 @@ export class ServerActionsService {
       authToken: caller.auth.rawToken,
     });
     // Nova answers a rebuild with the server's basic view (its addresses without the MAC and type).
-    return { status: 202, body: { server: { ...serverBasicView(await this.servers.visible(caller, instance.id), baseUrl), adminPass } } };
+    return { status: 202, body: { server: { ...serverBasicView(await this.servers.visible(caller, instance.id), baseUrl, version), adminPass } } };
   }
 
   /**

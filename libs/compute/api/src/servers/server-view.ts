@@ -56,12 +56,8 @@ export interface ServerViewOptions {
   /** Whether the caller may see where the server runs (`OS-EXT-SRV-ATTR:*`). */
   showHost: boolean;
   volumes: BlockDeviceMappingEntity[];
-  /** The request's microversion; without one, 2.1's view. */
-  version?: ApiVersion;
+  version: ApiVersion;
 }
-
-/** Whether the view is at least `wanted`; a view asked without a version is 2.1's. */
-const isAtLeast = (version: ApiVersion | undefined, wanted: string) => version?.atLeast(wanted) ?? false;
 
 /** A server's addresses by network name; `extended` adds each one's type and MAC (the `OS-EXT-IPS` extensions). */
 export function serverAddresses(instance: Pick<InstanceEntity, 'ports'>, extended: boolean): Record<string, Record<string, unknown>[]> {
@@ -83,7 +79,7 @@ export function serverAddresses(instance: Pick<InstanceEntity, 'ports'>, extende
  * A server as Nova answers `PUT /servers/{id}` (and a rebuild) before 2.75: without the extensions'
  * fields, and its addresses without their type and MAC; from 2.9 whether it is locked.
  */
-export function serverBasicView(instance: InstanceEntity, baseUrl: string, version?: ApiVersion, extendAddresses = false): Record<string, unknown> {
+export function serverBasicView(instance: InstanceEntity, baseUrl: string, version: ApiVersion, extendAddresses = false): Record<string, unknown> {
   const addresses = serverAddresses(instance, extendAddresses);
   const status = serverStatus(instance);
   const view: Record<string, unknown> = {
@@ -111,7 +107,7 @@ export function serverBasicView(instance: InstanceEntity, baseUrl: string, versi
   if (instance.vmState === 'error' && instance.fault) {
     view['fault'] = { code: instance.fault.code, message: instance.fault.message, created: instance.fault.created, ...(instance.fault.details ? { details: instance.fault.details } : {}) };
   }
-  if (isAtLeast(version, '2.9')) {
+  if (version.atLeast('2.9')) {
     view['locked'] = instance.locked;
   }
   return view;
@@ -135,7 +131,7 @@ export function serverView(instance: InstanceEntity, options: ServerViewOptions)
     'OS-EXT-STS:power_state': instance.powerState,
     'os-extended-volumes:volumes_attached': options.volumes.map((mapping) => ({
       id: mapping.volumeId,
-      ...(isAtLeast(version, '2.3') ? { delete_on_termination: mapping.deleteOnTermination } : {}),
+      ...(version.atLeast('2.3') ? { delete_on_termination: mapping.deleteOnTermination } : {}),
     })),
     security_groups: instance.securityGroups.map((group) => ({ name: group })),
   };
@@ -143,7 +139,7 @@ export function serverView(instance: InstanceEntity, options: ServerViewOptions)
     view['OS-EXT-SRV-ATTR:host'] = instance.host;
     view['OS-EXT-SRV-ATTR:hypervisor_hostname'] = instance.host;
     view['OS-EXT-SRV-ATTR:instance_name'] = `instance-${instance.id}`;
-    if (isAtLeast(version, '2.3')) {
+    if (version.atLeast('2.3')) {
       Object.assign(view, {
         'OS-EXT-SRV-ATTR:reservation_id': instance.reservationId,
         'OS-EXT-SRV-ATTR:launch_index': instance.launchIndex,

@@ -3,6 +3,7 @@ import { type AuthContext, CurrentAuth, PolicyService } from '@overcast/shared/a
 import { requestBaseUrl } from '@overcast/shared/core';
 import { type Request } from 'express';
 import { Caller } from '../common/caller';
+import { type ApiVersion, Microversion } from '../common/microversion';
 import { type ServerRequest, ServersService } from './servers.service';
 
 /** `/v2.1/servers`. */
@@ -14,32 +15,32 @@ export class ServersController {
   ) {}
 
   @Get()
-  list(@CurrentAuth() auth: AuthContext, @Req() request: Request, @Query() query: Record<string, unknown>) {
-    const context = this.request(auth, request);
+  list(@CurrentAuth() auth: AuthContext, @Microversion() version: ApiVersion, @Req() request: Request, @Query() query: Record<string, unknown>) {
+    const context = this.request(auth, version, request);
     return this.servers.list(context, query, false, `${context.baseUrl}/v2.1/servers`);
   }
 
   // Before `:id`, which would take it for an id.
   @Get('detail')
-  detail(@CurrentAuth() auth: AuthContext, @Req() request: Request, @Query() query: Record<string, unknown>) {
-    const context = this.request(auth, request);
+  detail(@CurrentAuth() auth: AuthContext, @Microversion() version: ApiVersion, @Req() request: Request, @Query() query: Record<string, unknown>) {
+    const context = this.request(auth, version, request);
     return this.servers.list(context, query, true, `${context.baseUrl}/v2.1/servers/detail`);
   }
 
   @Get(':id')
-  async show(@CurrentAuth() auth: AuthContext, @Req() request: Request, @Param('id') id: string) {
-    return { server: await this.servers.show(this.request(auth, request), id) };
+  async show(@CurrentAuth() auth: AuthContext, @Microversion() version: ApiVersion, @Req() request: Request, @Param('id') id: string) {
+    return { server: await this.servers.show(this.request(auth, version, request), id) };
   }
 
   @Post()
   @HttpCode(202)
-  create(@CurrentAuth() auth: AuthContext, @Req() request: Request, @Body() body: unknown) {
-    return this.servers.create(this.request(auth, request), body);
+  create(@CurrentAuth() auth: AuthContext, @Microversion() version: ApiVersion, @Req() request: Request, @Body() body: unknown) {
+    return this.servers.create(this.request(auth, version, request), body);
   }
 
   @Put(':id')
-  async update(@CurrentAuth() auth: AuthContext, @Req() request: Request, @Param('id') id: string, @Body() body: unknown) {
-    return { server: await this.servers.update(this.request(auth, request), id, body) };
+  async update(@CurrentAuth() auth: AuthContext, @Microversion() version: ApiVersion, @Req() request: Request, @Param('id') id: string, @Body() body: unknown) {
+    return { server: await this.servers.update(this.request(auth, version, request), id, body) };
   }
 
   @Delete(':id')
@@ -48,7 +49,7 @@ export class ServersController {
     await this.servers.delete(new Caller(auth, this.policy), id);
   }
 
-  private request(auth: AuthContext, request: Request): ServerRequest {
-    return { caller: new Caller(auth, this.policy), baseUrl: requestBaseUrl(request) };
+  private request(auth: AuthContext, version: ApiVersion, request: Request): ServerRequest {
+    return { caller: new Caller(auth, this.policy), baseUrl: requestBaseUrl(request), version };
   }
 }

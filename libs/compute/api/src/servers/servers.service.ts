@@ -10,6 +10,7 @@ import { NetworkClient } from '../clients/network-client';
 import { type ComputeSettings } from '../compute.config';
 import { COMPUTE_SETTINGS } from '../compute.tokens';
 import { type Caller } from '../common/caller';
+import { type ApiVersion } from '../common/microversion';
 import { nextLinks, novaPage, type OrderKey, pageQuery, queryText, queryTime } from '../common/nova-list';
 import { FlavorsService } from '../flavors/flavors.service';
 import { InstanceActionsService } from '../instances/instance-actions.service';
@@ -62,6 +63,7 @@ const SORT_KEYS: Record<string, string> = {
 export interface ServerRequest {
   caller: Caller;
   baseUrl: string;
+  version: ApiVersion;
 }
 
 /** Servers (Nova's `servers`): create with the checks Nova makes before it answers 202, list, show, update, delete. */
@@ -168,7 +170,7 @@ export class ServersService {
     } else {
       builder.andWhere('instance.projectId = :project', { project: caller.projectId });
     }
-    this.applyFilters(builder, caller, query);
+    this.applyFilters(builder, request, query);
     const page = novaPage(query, this.settings.maxPageSize);
     if (page.marker !== undefined && !(await this.dataSource.manager.existsBy(InstanceEntity, { id: page.marker }))) {
       throw badRequest(`marker [${page.marker}] not found`);
@@ -194,7 +196,7 @@ export class ServersService {
       ...(update.accessIpV6 === undefined ? {} : { accessIpV6: update.accessIpV6 }),
       updatedAt: new Date(),
     });
-    return serverBasicView(await this.visible(caller, id), request.baseUrl);
+    return serverBasicView(await this.visible(caller, id), request.baseUrl, request.version);
   }
 
   /** `DELETE /servers/{id}`: 204; the server is gone once its host has destroyed it. */
@@ -225,6 +227,7 @@ export class ServersService {
       baseUrl: request.baseUrl,
       showHost: request.caller.allows('os_compute_api:os-extended-server-attributes', { project_id: instance.projectId }),
       volumes: volumes.filter((volume) => volume.instanceId === instance.id),
+      version: request.version,
     });
   }
 
@@ -232,7 +235,7 @@ export class ServersService {
     return instanceIds.length === 0 ? Promise.resolve([]) : this.dataSource.manager.find(BlockDeviceMappingEntity, { where: { instanceId: In(instanceIds) }, order: { createdAt: 'ASC' } });
   }
 
-  private applyFilters(builder: ReturnType<EntityManager['createQueryBuilder']>, caller: Caller, query: Record<string, unknown>): void {
+  private applyFilters(builder: ReturnType<EntityManager['createQueryBuilder']>, { caller, version }: ServerRequest, query: Record<string, unknown>): void {
     const changesSince = queryTime(query, 'changes-since');
     const deleted = queryText(query, 'deleted');
     if (changesSince !== undefined) {
@@ -274,9 +277,12 @@ export class ServersService {
     if (host !== undefined && caller.isAdmin) {
       builder.andWhere('instance.host = :host', { host });
     }
+    // A server with an address of the `ip` pattern or an IPv6 one of `ip6` (a member's filter from 2.5; Nova drops it before).
     const ip = queryText(query, 'ip');
-    if (ip !== undefined) {
-      builder.andWhere(new Brackets((where) => where.where("EXISTS (SELECT 1 FROM jsonb_array_elements(instance.ports) port, jsonb_array_elements(port->'fixedIps') fixed WHERE fixed->>'ipAddress' ~ :ip)", { ip })));
+    const ip6 = caller.isAdmin || version.atLeast('2.5') ? queryText(query, 'ip6') : undefined;
+    const matches = [...(ip === undefined ? [] : ["fixed->>'ipAddress' ~ :ip"]), ...(ip6 === undefined ? [] : ["(fixed->>'ipAddress' LIKE '%:%' AND fixed->>'ipAddress' ~ :ip6)"])];
+    if (matches.length > 0) {
+      builder.andWhere(new Brackets((where) => where.where(`EXISTS (SELECT 1 FROM jsonb_array_elements(instance.ports) port, jsonb_array_elements(port->'fixedIps') fixed WHERE ${matches.join(' OR ')})`, { ip, ip6 })));
     }
   }
 
