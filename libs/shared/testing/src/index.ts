@@ -17,3 +17,4 @@ export * from './host/guest-image';
 export * from './host/guest-network';
 export * from './image-data-server';
 export * from './host/postgres';
+export * from './host/rabbitmq';
