@@ -78,4 +78,41 @@ describe('compute service: work a lost agent will never finish', () => {
     // A server already running there stays as it is: only work under way is stranded.
     expect((await serverOf(running)).status).toBe('ACTIVE');
   });
+
+  it("destroys what a host holds of servers placed elsewhere or deleted (left by work its agent lost), and leaves other guests be", async () => {
+    // Two new hosts: host-a is down by now.
+    const [hostC, hostD] = [await compute.startFakeHost('host-c'), await compute.startFakeHost('host-d')];
+    const hostOf = async (id: string) => (await compute.dataSource.query<{ host: string }[]>('SELECT host FROM instances WHERE id = $1', [id]))[0]?.host;
+    /** Resolves once `host` has reported twice more: whatever those reports showed has been acted on. */
+    const twoReportsOf = async (host: string) => {
+      const reportedAt = async () => (await compute.dataSource.query<{ at: Date }[]>('SELECT reported_at AS at FROM compute_nodes WHERE host = $1', [host]))[0]?.at.getTime() ?? 0;
+      for (let report = 0; report < 2; report++) {
+        const before = await reportedAt();
+        await eventually(reportedAt, (at) => at > before, 10_000);
+      }
+    };
+    const guestOf = (id: string) => ({ id, name: 'stray', vcpus: 1, memoryMb: 128, rootGb: 1, ephemeralGb: 0, swapMb: 0, vifs: [], blockDevices: [] });
+    const holds = async (host: FakeHost, id: string) => (await host.driver.listInstances()).some((instance) => instance.id === id);
+
+    const id = await boot('placed');
+    const [home, other] = (await hostOf(id)) === 'host-c' ? [hostC, hostD] : [hostD, hostC];
+    // As a build lost on `other` and retried on `home` leaves it.
+    await other.driver.spawn(guestOf(id));
+    expect(await eventually(() => holds(other, id), (held) => !held, 10_000)).toBe(false);
+    expect(await holds(home, id)).toBe(true);
+    expect((await serverOf(id)).status).toBe('ACTIVE');
+
+    // As a delete whose destroy was lost leaves it.
+    expect((await alice.delete(`/v2.1/servers/${id}`)).status).toBe(204);
+    await eventually(async () => (await alice.get(`/v2.1/servers/${id}`)).status, (status) => status === 404, 10_000);
+    await home.driver.spawn(guestOf(id));
+    expect(await eventually(() => holds(home, id), (held) => !held, 10_000)).toBe(false);
+
+    // A guest this service does not know (another cloud's, on a shared hypervisor) stays.
+    const foreign = guestOf('0b5e1e5e-0000-4000-8000-000000000001');
+    await other.driver.spawn(foreign);
+    await twoReportsOf(other === hostC ? 'host-c' : 'host-d');
+    expect(await holds(other, foreign.id)).toBe(true);
+    await other.driver.destroy(foreign);
+  });
 });

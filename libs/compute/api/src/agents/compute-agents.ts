@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { COMPUTE_AGENT_PATTERNS, COMPUTE_SERVER_TOPIC, type ComputeAgentReport, type InstanceOutcome, POWER_STATE } from '@overcast/compute/contracts';
 import { ComputeNodeEntity, InstanceEntity } from '@overcast/compute/data-access';
 import { type BusSubscription, MessageBus } from '@overcast/shared/bus';
-import { DataSource, IsNull, Not } from 'typeorm';
+import { DataSource, In, IsNull, Not } from 'typeorm';
 import { type ComputeSettings } from '../compute.config';
 import { COMPUTE_SETTINGS } from '../compute.tokens';
 import { InstanceLifecycle } from '../instances/instance-lifecycle';
@@ -59,6 +59,7 @@ export class ComputeAgents implements OnApplicationBootstrap, OnApplicationShutd
       // A hypervisor that cannot say what it holds lists nothing: that is not "the guests are gone".
       return;
     }
+    await this.reapStrays(report);
     const powerStates = new Map(report.instances.map((instance) => [instance.id, instance.powerState]));
     const onHost = await this.dataSource.manager.findBy(InstanceEntity, { host: report.host, deletedAt: IsNull(), taskState: IsNull(), vmState: Not('error') });
     for (const instance of onHost) {
@@ -72,6 +73,28 @@ export class ComputeAgents implements OnApplicationBootstrap, OnApplicationShutd
         { id: instance.id, taskState: IsNull() },
         stoppedOutside ? { powerState, vmState: 'stopped', updatedAt: new Date() } : { powerState, updatedAt: new Date() },
       );
+    }
+  }
+
+  /**
+   * Guests the host holds that the service has deleted, or placed on another host with no task
+   * under way there: left behind by work the host's agent lost (killed in the middle of a build or
+   * a delete, its build retried elsewhere). They are destroyed, as Nova reaps running deleted
+   * instances. Guests of instances this service does not know are left alone: hosts may share a
+   * hypervisor with other clouds' (or tests') guests.
+   */
+  private async reapStrays(report: ComputeAgentReport): Promise<void> {
+    const held = report.instances.map((instance) => instance.id);
+    if (held.length === 0) {
+      return;
+    }
+    const known = await this.dataSource.manager.findBy(InstanceEntity, { id: In(held) });
+    for (const instance of known) {
+      const stray = instance.deletedAt !== null || (instance.host !== report.host && instance.taskState === null);
+      if (stray) {
+        this.logger.warn(`instance ${instance.id} is on ${report.host}, where the service has ${instance.deletedAt !== null ? 'deleted it' : `it on ${instance.host ?? 'no host'}`}: destroying it there`);
+        await this.lifecycle.reap(report.host, instance);
+      }
     }
   }
 

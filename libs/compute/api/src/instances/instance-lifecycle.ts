@@ -234,6 +234,10 @@ export class InstanceLifecycle implements OnApplicationShutdown {
       case 'rebuild':
         return this.rebuildEnded(instance, outcome);
       case 'destroy':
+        // Only a delete under way ends with it: a reaped stray's outcome changes nothing.
+        if (instance.taskState !== 'deleting') {
+          return;
+        }
         return outcome.error === undefined ? this.finishDelete(instance) : this.setError(instance.id, `Deleting the instance failed on ${outcome.host}: ${outcome.error}`, { taskState: null });
       case 'power-on':
       case 'power-off':
@@ -349,6 +353,11 @@ export class InstanceLifecycle implements OnApplicationShutdown {
     }
     const volumes = await this.dataSource.manager.findBy(BlockDeviceMappingEntity, { instanceId: instance.id });
     await this.agents.cast(node.host, COMPUTE_AGENT_PATTERNS.destroy, { instance: instanceSpec(instance, volumes) });
+  }
+
+  /** Destroys what `host` holds of an instance that is not (or no longer) there; nothing else about the instance changes. */
+  async reap(host: string, instance: InstanceEntity): Promise<void> {
+    await this.agents.cast(host, COMPUTE_AGENT_PATTERNS.destroy, { instance: instanceSpec(instance, []) });
   }
 
   private async finishDelete(instance: InstanceEntity): Promise<void> {

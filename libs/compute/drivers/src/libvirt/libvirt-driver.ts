@@ -170,11 +170,12 @@ export class LibvirtDriver extends HypervisorDriver {
     };
   }
 
+  /** The domains this driver made: named for an instance, with its directory here (another host on the same libvirtd has its own). */
   async listInstances(): Promise<InstanceInfo[]> {
     const instances: InstanceInfo[] = [];
     for (const [name, state] of await this.virsh.list()) {
       const id = name.startsWith('instance-') ? name.slice('instance-'.length) : '';
-      if (UUID.test(id)) {
+      if (UUID.test(id) && (await exists(join(this.settings.instancesPath, id)))) {
         instances.push({ id, powerState: powerStateOf(state) });
       }
     }
