@@ -1,6 +1,6 @@
 // Runs the known long files first. Jest orders by past durations when it has them and by file size
-// otherwise: on a fresh clone (CI) the small tempest file that takes ~11 minutes would start last
-// and stretch the run by that much.
+// otherwise: on a fresh clone (CI) a small tempest file that takes minutes would start last and
+// stretch the run by that much.
 const Sequencer = require('@jest/test-sequencer').default;
 
 const SLOW_FIRST = [/interop-network\.e2e-spec\.ts$/, /interop\.e2e-spec\.ts$/, /network-dataplane\.e2e-spec\.ts$/];

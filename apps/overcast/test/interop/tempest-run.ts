@@ -196,6 +196,12 @@ export interface InteropRunOptions {
   settings?: Record<string, string>;
   /** Required tests tempest skips by its configuration (a feature not served), each with why. */
   skipped?: Record<string, string>;
+  /**
+   * Deals the tests out one by one to the `concurrency` workers (tempest's --worker-file) instead of
+   * a whole test class to a worker, so that a class whose tests mostly wait is spread too; each
+   * worker sets up (and tears down) the classes of its own tests.
+   */
+  spreadClasses?: boolean;
 }
 
 /**
@@ -229,7 +235,8 @@ export function describeInterop(services: readonly string[], options: InteropRun
       const includeList = join(workspace, 'include.txt');
       await writeFile(includeList, includes.join(''));
       const expected = includes.join('').split('\n').filter(Boolean).length;
-      const result = await run('tempest', ['run', '--concurrency', String(options.concurrency), '--include-list', includeList], { env, cwd: directory }).catch(
+      const schedule = options.spreadClasses ? ['--worker-file', await dealTests(workspace, includes.join(''), options.concurrency)] : [];
+      const result = await run('tempest', ['run', '--concurrency', String(options.concurrency), '--include-list', includeList, ...schedule], { env, cwd: directory }).catch(
         (error: { stdout?: string; stderr?: string }) => ({ stdout: error.stdout ?? '', stderr: error.stderr ?? '' }),
       );
       const totals = /Passed: (\d+)[\s\S]*Skipped: (\d+)[\s\S]*Failed: (\d+)/.exec(result.stdout);
@@ -246,7 +253,19 @@ export function describeInterop(services: readonly string[], options: InteropRun
   });
 }
 
-/** The tests (or whole test classes, skipped in `setUpClass`) tempest says it skipped, without their attributes. */
+/** A worker file (YAML; JSON is YAML) giving worker i the include list's lines i, i + workers, i + 2 × workers… */
+async function dealTests(workspace: string, includeList: string, workers: number): Promise<string> {
+  const tests = includeList.split('\n').filter(Boolean);
+  const dealt = Array.from({ length: Math.min(workers, tests.length) }, (_, worker) => ({ worker: tests.filter((_, index) => index % workers === worker) }));
+  const path = join(workspace, 'workers.yaml');
+  await writeFile(path, JSON.stringify(dealt));
+  return path;
+}
+
+/**
+ * The tests (or whole test classes, skipped in `setUpClass`) tempest says it skipped, without their attributes; once
+ * each, though a class spread over several workers is skipped by each of them.
+ */
 function skippedTests(output: string): string[] {
-  return [...output.matchAll(/^\{\d+\} (?:setUpClass \((\S+)\)|(\S+?)(?:\[[^\]]*\])?)(?: \[[\d.]+s\])? \.\.\. SKIPPED/gm)].map((match) => match[1] ?? match[2] ?? '').sort();
+  return [...new Set([...output.matchAll(/^\{\d+\} (?:setUpClass \((\S+)\)|(\S+?)(?:\[[^\]]*\])?)(?: \[[\d.]+s\])? \.\.\. SKIPPED/gm)].map((match) => match[1] ?? match[2] ?? ''))].sort();
 }
