@@ -23,8 +23,14 @@ export interface HypervisorUnderTest {
   images: ImageFetcher;
   /** A spawn that must fail, e.g. on an image whose data is not what it says; `driver` when another one (configured to fail) must run it. */
   failingSpawn(): { instance: InstanceSpec; images: ImageFetcher; driver?: HypervisorDriver };
-  /** A volume to attach, with the connection info its block-storage driver would return. */
-  volume(): Promise<BlockDeviceSpec>;
+  /**
+   * A volume to attach, or several (one per connection type the subject can serve: each is
+   * attached and detached in turn), with the connection info their block-storage drivers return.
+   * Types of `capabilities.volumeTypes` none of them has are listed as skipped.
+   */
+  volume(): Promise<BlockDeviceSpec | BlockDeviceSpec[]>;
+  /** Checks from the storage's side that the hypervisor has the volume open while `attached`, and let it go after the detach. */
+  checkVolume?(volume: BlockDeviceSpec, attached: boolean): Promise<void>;
   /** Everything the host holds for instances (domains, directories, files), to show nothing was left behind. */
   contents(): Promise<string[]>;
   /** Without it (the fake), checks of what the guest sees are skipped, and the run lists them. */
@@ -171,26 +177,36 @@ export function describeHypervisorDriverCompliance(name: string, setUp: () => Pr
       expect(all.trimEnd().endsWith(last.trimEnd())).toBe(true);
     }, timeoutMs);
 
-    it('hot-attaches a volume and detaches it; detaching it again is no error', async () => {
+    it('hot-attaches a volume of each connection type and detaches it; detaching it again is no error', async () => {
       if (!driver.capabilities.attachVolume) {
         skipped.push('attach/detach volume: the driver does not offer it');
         return;
       }
       const probe = guest('the guest sees an attached volume come and go');
-      const disksBefore = (await probe?.disks(instance)) ?? [];
-      const volume = await subject.volume();
-      await driver.attachVolume(instance, volume);
-      await expect(driver.attachVolume(instance, volume)).rejects.toThrow();
-      if (probe) {
-        const disks = await eventually(() => probe.disks(instance), (now) => now.length === disksBefore.length + 1, guestTimeoutMs);
-        expect(disks).toHaveLength(disksBefore.length + 1);
+      const volumes = [await subject.volume()].flat();
+      const types = volumes.map((volume) => volume.connectionInfo.driver_volume_type);
+      for (const type of driver.capabilities.volumeTypes.filter((offered) => !types.includes(offered))) {
+        skipped.push(`attach/detach of a volume of connection type ${type}: the test offers none`);
       }
-      await driver.detachVolume(instance, volume);
-      await driver.detachVolume(instance, volume);
-      if (probe) {
-        expect(await eventually(() => probe.disks(instance), (now) => now.length === disksBefore.length, guestTimeoutMs)).toEqual(disksBefore);
+      for (const volume of volumes) {
+        const type = volume.connectionInfo.driver_volume_type;
+        const disksBefore = (await probe?.disks(instance)) ?? [];
+        await driver.attachVolume(instance, volume);
+        await expect(driver.attachVolume(instance, volume)).rejects.toThrow();
+        if (probe) {
+          const disks = await eventually(() => probe.disks(instance), (now) => now.length === disksBefore.length + 1, guestTimeoutMs);
+          expect({ type, disks: disks.length }).toEqual({ type, disks: disksBefore.length + 1 });
+        }
+        await subject.checkVolume?.(volume, true);
+        await driver.detachVolume(instance, volume);
+        await driver.detachVolume(instance, volume);
+        if (probe) {
+          const disks = await eventually(() => probe.disks(instance), (now) => now.length === disksBefore.length, guestTimeoutMs);
+          expect({ type, disks }).toEqual({ type, disks: disksBefore });
+        }
+        await subject.checkVolume?.(volume, false);
       }
-    }, timeoutMs + 2 * guestTimeoutMs);
+    }, timeoutMs + 6 * guestTimeoutMs);
 
     it('pauses and unpauses', async () => {
       if (!driver.capabilities.pause) {

@@ -1,7 +1,7 @@
 import { type BlockDeviceSpec } from '@overcast/compute/contracts';
 import { diskXml, type DomainDefinition, domainXml, escapeXml, interfaceXml } from './domain-xml';
 import { cpuInfoFromCapabilities, novaVersion } from './host-facts';
-import { volumeDisk } from './volume-disk';
+import { type VolumeHostSettings, volumeDisk as volumeDiskOn } from './volume-disk';
 
 const domain: DomainDefinition = {
   name: 'instance-3f0e8f8e-93a4-4d2c-9d8b-6f4e0e6d2a11',
@@ -16,6 +16,10 @@ const domain: DomainDefinition = {
   interfaces: [{ mac: 'fa:16:3e:00:00:01', tap: 'tap0123456789a', mtu: 1450 }],
   consoleLog: '/i/console.log',
 };
+
+/** A compute host's defaults: no secret of its own for rbd, qemu is root to NFS servers. */
+const HOST: VolumeHostSettings = { nfsUser: 'root', nfsGroup: 'root' };
+const volumeDisk = (device: BlockDeviceSpec, host: VolumeHostSettings = HOST) => volumeDiskOn(device, host);
 
 function volume(type: string, data: Record<string, unknown>): BlockDeviceSpec {
   return { volumeId: '0d2f5a0e-1111-2222-3333-444455556666', deviceName: 'vdb', connectionInfo: { driver_volume_type: type, data } };
@@ -62,9 +66,12 @@ describe('volumeDisk', () => {
     );
   });
 
-  it('makes an NFS volume a network disk qemu reaches itself', () => {
+  it("makes an NFS volume a network disk qemu reaches itself, as the host's NFS identity", () => {
     expect(diskXml(volumeDisk(volume('nfs', { export: 'nas:/srv/volumes/', name: 'volume-1', format: 'raw' })))).toContain(
-      "<source protocol='nfs' name='/srv/volumes/volume-1'><host name='nas'/></source>",
+      "<source protocol='nfs' name='/srv/volumes/volume-1'><host name='nas'/><identity user='root' group='root'/></source>",
+    );
+    expect(diskXml(volumeDisk(volume('nfs', { export: 'nas:/v', name: 'volume-1', format: 'raw' }), { nfsUser: 'libvirt-qemu', nfsGroup: '+114' }))).toContain(
+      "<identity user='libvirt-qemu' group='+114'/>",
     );
     expect(() => volumeDisk(volume('nfs', { export: 'nas', name: 'volume-1', format: 'raw' }))).toThrow("is not 'server:/path'");
   });
@@ -75,7 +82,20 @@ describe('volumeDisk', () => {
     expect(open).not.toContain('<auth');
     const cephx = volume('rbd', { name: 'volumes/volume-1', hosts: ['10.0.0.1'], ports: ['6789'], auth_enabled: true, auth_username: 'cinder', secret_type: 'ceph', secret_uuid: 'b0e1c2d3-0000-1111-2222-333344445555' });
     expect(diskXml(volumeDisk(cephx))).toContain("<auth username='cinder'><secret type='ceph' uuid='b0e1c2d3-0000-1111-2222-333344445555'/></auth>");
-    expect(() => volumeDisk(volume('rbd', { name: 'volumes/volume-1', hosts: [], ports: [], auth_enabled: true, auth_username: 'cinder', secret_uuid: null }))).toThrow('a libvirt secret must hold the key');
+    // The connection info's secret wins over the host's (Cinder's rbd_secret_uuid over Nova's).
+    expect(diskXml(volumeDisk(cephx, { ...HOST, rbdSecretUuid: 'c0000000-0000-4000-8000-000000000000', rbdUser: 'nova' }))).toContain(
+      "<auth username='cinder'><secret type='ceph' uuid='b0e1c2d3-0000-1111-2222-333344445555'/></auth>",
+    );
+  });
+
+  it("takes the host's libvirt secret (Nova's rbd_secret_uuid and rbd_user) when the connection info names none", () => {
+    const unnamed = volume('rbd', { name: 'volumes/volume-1', hosts: ['10.0.0.1'], ports: ['6789'], auth_enabled: true, auth_username: 'cinder', secret_type: 'ceph', secret_uuid: null });
+    const secret = 'c0000000-0000-4000-8000-000000000000';
+    expect(diskXml(volumeDisk(unnamed, { ...HOST, rbdSecretUuid: secret }))).toContain(`<auth username='cinder'><secret type='ceph' uuid='${secret}'/></auth>`);
+    expect(diskXml(volumeDisk(unnamed, { ...HOST, rbdSecretUuid: secret, rbdUser: 'nova' }))).toContain(`<auth username='nova'><secret type='ceph' uuid='${secret}'/></auth>`);
+    expect(() => volumeDisk(unnamed)).toThrow('neither its connection info nor this compute host (setting libvirt.rbdSecretUuid) names the libvirt secret that holds the key');
+    // Without cephx the host's secret is not used.
+    expect(diskXml(volumeDisk({ ...unnamed, connectionInfo: { driver_volume_type: 'rbd', data: { ...unnamed.connectionInfo.data, auth_enabled: false } } }, { ...HOST, rbdSecretUuid: secret }))).not.toContain('<auth');
   });
 
   it('refuses a connection type it does not attach, naming the ones it does', () => {

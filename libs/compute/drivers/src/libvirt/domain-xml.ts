@@ -12,6 +12,8 @@ export type DomainDisk =
       serial?: string;
       /** Ceph's cephx: the user and the libvirt secret holding its key. */
       auth?: { username: string; secretType: string; secretUuid: string };
+      /** nfs: who qemu is to the server (a user and group of this host). */
+      identity?: { user: string; group: string };
     };
 
 /** A NIC on a tap device someone else made (the network agent): libvirt only opens it. */
@@ -68,8 +70,9 @@ export function diskXml(disk: DomainDisk): string {
     return element('disk', { type: 'file', device: 'disk' }, [driver, element('source', { file: disk.path }), target, ...readOnly, ...serial]);
   }
   const hosts = disk.hosts.map((host) => element('host', { name: host.name, port: host.port }));
+  const identity = disk.identity === undefined ? [] : [element('identity', { user: disk.identity.user, group: disk.identity.group })];
   const auth = disk.auth === undefined ? [] : [element('auth', { username: disk.auth.username }, [element('secret', { type: disk.auth.secretType, uuid: disk.auth.secretUuid })])];
-  return element('disk', { type: 'network', device: 'disk' }, [driver, element('source', { protocol: disk.protocol, name: disk.name }, hosts), ...auth, target, ...serial]);
+  return element('disk', { type: 'network', device: 'disk' }, [driver, element('source', { protocol: disk.protocol, name: disk.name }, [...hosts, ...identity]), ...auth, target, ...serial]);
 }
 
 /** An `<interface type='ethernet'>` on an existing tap (`managed='no'`: libvirt neither makes nor deletes it). */

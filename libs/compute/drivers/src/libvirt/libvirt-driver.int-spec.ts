@@ -1,19 +1,25 @@
-import { type BootImage, type InstanceSpec } from '@overcast/compute/contracts';
+import { type BlockDeviceSpec, type BootImage, type InstanceSpec } from '@overcast/compute/contracts';
 import {
+  type CephCluster,
   createGuestNetwork,
+  createTempDir,
+  eventually,
   GUEST_MARKER,
   type GuestImage,
   type GuestNetwork,
   type LibvirtDaemons,
   markerLines,
+  type NfsExport,
+  startCephCluster,
   startLibvirt,
+  startNfsExport,
   testGuestImage,
   whyNoLibvirt,
 } from '@overcast/shared/testing';
 import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { createReadStream, existsSync } from 'node:fs';
+import { chmod, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type GuestProbe, type HypervisorUnderTest, describeHypervisorDriverCompliance } from '../hypervisor-driver.compliance';
@@ -25,7 +31,9 @@ import { libvirtSettings } from './libvirt-settings';
  * The libvirt driver on this machine's libvirtd and QEMU, with ONE real guest (drivers.md §1:
  * KVM hangs here, so it runs under TCG, 10–18 s a boot): the tiny busybox guest from
  * testGuestImage() goes through the compliance suite's whole life, on a tap with DHCP from
- * dnsmasq and a config drive, and reports from inside on its serial console.
+ * dnsmasq and a config drive, and reports from inside on its serial console. It is hot-plugged a
+ * volume of each connection type the block-storage drivers return: a local file, a file on an
+ * NFS export (nfs-ganesha, reached by qemu's libnfs) and an RBD image in a Ceph cluster with cephx.
  */
 const unavailable = whyNoLibvirt();
 /** Where qemu may open files (drivers.md §1: the tested location). */
@@ -87,6 +95,153 @@ async function qemuImgInfo(path: string, format: string): Promise<{ format: stri
   return JSON.parse(await runCommand('qemu-img', ['info', '--output=json', '-f', format, path])) as { format: string; 'virtual-size': number; 'backing-filename'?: string };
 }
 
+/** What the rbd and nfs volumes need here, each with the package it comes with (qemu's block drivers are modules). */
+const VOLUME_STORAGE_TOOLS: Record<'rbd' | 'nfs', [string, string][]> = {
+  rbd: [
+    ['/usr/bin/ceph-mon', 'ceph-mon'],
+    ['/usr/bin/ceph-osd', 'ceph-osd'],
+    ['/usr/bin/ceph-mgr', 'ceph-mgr'],
+    ['/usr/bin/rbd', 'ceph-common'],
+    ['/usr/lib/x86_64-linux-gnu/qemu/block-rbd.so', 'qemu-block-extra'],
+  ],
+  nfs: [
+    ['/usr/bin/ganesha.nfsd', 'nfs-ganesha nfs-ganesha-vfs'],
+    ['/usr/sbin/rpcbind', 'rpcbind'],
+    ['/usr/bin/nfs-ls', 'libnfs-utils'],
+    ['/usr/lib/x86_64-linux-gnu/qemu/block-nfs.so', 'qemu-block-extra'],
+  ],
+};
+
+function whyNoVolumeStorage(type: 'rbd' | 'nfs'): string | undefined {
+  const missing = VOLUME_STORAGE_TOOLS[type].filter(([path]) => !existsSync(path)).map(([path, pkg]) => `${path} (${pkg})`);
+  return missing.length === 0 ? undefined : `missing: ${missing.join(', ')}`;
+}
+
+/** The Ceph user the rbd volume driver runs as, and the compute hosts open its volumes as (one user, as in many Cinder + Nova deployments). */
+const CEPH_USER = 'overcast';
+
+/**
+ * The storage behind the rbd and nfs volumes, as an operator sets it up: a single-node Ceph
+ * cluster with cephx, its user's key in a libvirt secret (the compute host's `rbdSecretUuid`), and
+ * an nfs-ganesha export. qemu runs under this machine's libvirtd, outside the export's network
+ * namespace, so the export is reached at a loopback address of its own (nfs.ts: a relay into the
+ * namespace carries its portmapper, mountd and nfsd ports). Each is undefined, with the reason
+ * logged, when this machine lacks its packages.
+ */
+interface VolumeStorage {
+  ceph?: CephCluster;
+  nfs?: { export: NfsExport; directory: string };
+  close(): Promise<void>;
+}
+
+async function startVolumeStorage(secretUuid: string, scratch: string): Promise<VolumeStorage> {
+  const started = Date.now();
+  const undo: (() => Promise<unknown>)[] = [];
+  const close = async () => {
+    const failures: unknown[] = [];
+    for (const step of undo.splice(0).reverse()) {
+      await step().catch((error: unknown) => failures.push(error));
+    }
+    if (failures.length > 0) {
+      throw new AggregateError(failures, 'could not clean up the volume storage');
+    }
+  };
+  const whyNoCeph = whyNoVolumeStorage('rbd');
+  const whyNoNfs = whyNoVolumeStorage('nfs');
+  try {
+    const startCeph = async () => {
+      const cluster = await startCephCluster({ cephx: true });
+      undo.push(() => cluster.close());
+      return cluster;
+    };
+    const startNfs = async () => {
+      const directory = await createTempDir('overcast-nfs-volumes');
+      undo.push(() => directory.remove());
+      const served = await startNfsExport(directory.path, { reachableFromHost: true });
+      undo.push(() => served.close());
+      return { export: served, directory: directory.path };
+    };
+    // Both settled before a failure is thrown: what the other started must be undone too.
+    const [cephStarted, nfsStarted] = await Promise.allSettled([whyNoCeph === undefined ? startCeph() : undefined, whyNoNfs === undefined ? startNfs() : undefined]);
+    if (cephStarted.status === 'rejected' || nfsStarted.status === 'rejected') {
+      throw cephStarted.status === 'rejected' ? cephStarted.reason : (nfsStarted as PromiseRejectedResult).reason;
+    }
+    const [ceph, nfs] = [cephStarted.value, nfsStarted.value];
+    if (ceph) {
+      const key = await ceph.createRbdUser(CEPH_USER);
+      // The operator's two commands; the key goes through a file, never the command line.
+      const secretXml = join(scratch, 'ceph-secret.xml');
+      const keyFile = join(scratch, 'ceph-secret.key');
+      await writeFile(secretXml, `<secret ephemeral='no' private='yes'><uuid>${secretUuid}</uuid><usage type='ceph'><name>overcast-test client.${CEPH_USER} ${secretUuid}</name></usage></secret>`);
+      await runCommand('virsh', ['-c', 'qemu:///system', 'secret-define', secretXml]);
+      undo.push(() => runCommand('virsh', ['-c', 'qemu:///system', 'secret-undefine', secretUuid]));
+      await writeFile(keyFile, key, { mode: 0o600 });
+      try {
+        await runCommand('virsh', ['-c', 'qemu:///system', 'secret-set-value', secretUuid, '--file', keyFile]);
+      } finally {
+        await rm(keyFile, { force: true });
+      }
+    }
+    for (const [type, why] of [['rbd', whyNoCeph], ['nfs', whyNoNfs]] as const) {
+      if (why !== undefined) {
+        console.log(`No ${type} volume is attached to the libvirt test guest: ${why}`);
+      }
+    }
+    const what = [...(ceph ? [`a Ceph cluster with cephx (${ceph.confPath})`] : []), ...(nfs ? [`the NFS export ${nfs.export.share}`] : [])];
+    console.log(`The libvirt test guest's volume storage: ${what.join(' and ') || 'none'}, ready in ${Date.now() - started} ms`);
+    return { ceph, nfs, close };
+  } catch (error) {
+    await close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * A 1 GiB rbd volume made as the rbd volume driver makes it (`rbd create` of `volume-<id>` in its
+ * pool, as its user), with the connection info its initializeConnection returns for a driver
+ * configured with a user: the monitors' legacy addresses from `ceph mon dump`, cephx on, no
+ * secret_uuid (Cinder's shape, pinned by rbd-volume-driver.int-spec.ts; the compute host supplies
+ * the secret). The block-storage drivers are another service's code, which a compute lib may not import.
+ */
+async function rbdVolume(ceph: CephCluster): Promise<BlockDeviceSpec> {
+  const volumeId = randomUUID();
+  const name = `${ceph.pool}/volume-${volumeId}`;
+  await ceph.run(['rbd', '--id', CEPH_USER, 'create', '--size', '1024', name]);
+  const { mons } = JSON.parse(await ceph.run(['ceph', 'mon', 'dump', '--format', 'json'])) as { mons: { addr: string }[] };
+  const endpoints = mons.map(({ addr }) => addr.slice(0, addr.lastIndexOf('/')));
+  const data = {
+    name,
+    hosts: endpoints.map((endpoint) => endpoint.slice(0, endpoint.lastIndexOf(':')).replace(/^\[(.*)\]$/, '$1')),
+    ports: endpoints.map((endpoint) => endpoint.slice(endpoint.lastIndexOf(':') + 1)),
+    cluster_name: 'ceph',
+    auth_enabled: true,
+    auth_username: CEPH_USER,
+    secret_type: 'ceph',
+    secret_uuid: null,
+    volume_id: volumeId,
+    discard: true,
+    keyring: null,
+  };
+  return { volumeId, deviceName: 'vdc', connectionInfo: { driver_volume_type: 'rbd', data } };
+}
+
+/**
+ * A qcow2 volume on the NFS export made as the file volume driver makes it (`volume-<id>`, root's,
+ * mode 0660), with the connection info it returns for a directory that is that export.
+ */
+async function nfsVolume(nfs: NonNullable<VolumeStorage['nfs']>): Promise<BlockDeviceSpec> {
+  const volumeId = randomUUID();
+  const name = `volume-${volumeId}`;
+  await runCommand('qemu-img', ['create', '-q', '-f', 'qcow2', join(nfs.directory, name), '1G']);
+  await chmod(join(nfs.directory, name), 0o660);
+  return { volumeId, deviceName: 'vdc', connectionInfo: { driver_volume_type: 'nfs', data: { export: nfs.export.share, name, format: 'qcow2' } } };
+}
+
+/** The clients that have an RBD image open (`rbd status`): qemu's librbd keeps a watch on it while attached. */
+async function rbdWatchers(ceph: CephCluster, name: string): Promise<number> {
+  return (JSON.parse(await ceph.run(['rbd', 'status', '--format', 'json', name])) as { watchers: unknown[] }).watchers.length;
+}
+
 interface Host {
   /** The driver's directory, and one beside it for the test's own images and volumes. */
   instancesPath: string;
@@ -119,8 +274,16 @@ if (unavailable !== undefined) {
     async () => {
       const host = await prepareHost();
       const { instancesPath, scratch } = host;
-      const [guest, network]: [GuestImage, GuestNetwork] = await Promise.all([testGuestImage(), createGuestNetwork()]);
-      const driver = new LibvirtDriver({ ...libvirtSettings.parse({ instancesPath, shutdownTimeoutSeconds: 30 }), hostname: 'compliance' });
+      // Started now, while the guest boots; awaited by the volume test. Handled here so that a failure is an error there, not an unhandled rejection.
+      const rbdSecretUuid = randomUUID();
+      const storage = startVolumeStorage(rbdSecretUuid, scratch);
+      storage.catch(() => undefined);
+      const [guest, network]: [GuestImage, GuestNetwork] = await Promise.all([testGuestImage(), createGuestNetwork()]).catch(async (error: unknown) => {
+        // No subject, so no close(): the storage must not outlive the failed set-up.
+        await (await storage.catch(() => undefined))?.close().catch(() => undefined);
+        throw error;
+      });
+      const driver = new LibvirtDriver({ ...libvirtSettings.parse({ instancesPath, shutdownTimeoutSeconds: 30, rbdSecretUuid }), hostname: 'compliance' });
       const files = new Map<string, string>();
       const kernel = { id: randomUUID(), diskFormat: 'aki', size: 0, fileUrl: 'http://image.invalid/kernel' };
       const ramdisk = { id: randomUUID(), diskFormat: 'ari', size: 0, fileUrl: 'http://image.invalid/ramdisk' };
@@ -136,6 +299,8 @@ if (unavailable !== undefined) {
       files.set(lyingImage.id, lying);
       const images = fetcherOf(files);
       const spawned = new Set<string>();
+      /** The compliance suite's guest, whose console the volume checks quote. */
+      let guestInstance: InstanceSpec | undefined;
 
       const instanceOf = (bootImage: BootImage): InstanceSpec => {
         const id = randomUUID();
@@ -169,14 +334,34 @@ if (unavailable !== undefined) {
 
       const subject: HypervisorUnderTest = {
         driver,
-        instance: () => instanceOf(image),
+        instance: () => (guestInstance = instanceOf(image)),
         images,
         failingSpawn: () => ({ instance: instanceOf(lyingImage), images }),
         volume: async () => {
           const volumeId = randomUUID();
           const path = join(scratch, `volume-${volumeId}`);
           await runCommand('qemu-img', ['create', '-q', '-f', 'qcow2', path, '32M']);
-          return { volumeId, deviceName: 'vdc', connectionInfo: { driver_volume_type: 'local', data: { device_path: path, format: 'qcow2' } } };
+          const local: BlockDeviceSpec = { volumeId, deviceName: 'vdc', connectionInfo: { driver_volume_type: 'local', data: { device_path: path, format: 'qcow2' } } };
+          const { ceph, nfs } = await storage;
+          return [local, ...(ceph ? [await rbdVolume(ceph)] : []), ...(nfs ? [await nfsVolume(nfs)] : [])];
+        },
+        checkVolume: async (volume, attached) => {
+          const { ceph } = await storage;
+          const type = volume.connectionInfo.driver_volume_type;
+          const data = volume.connectionInfo.data;
+          let seen = '';
+          if (ceph && type === 'rbd') {
+            const name = String(data['name']);
+            // Closing the image (after the guest let go) ends qemu's watch; the cluster may take a moment to drop it.
+            expect(await eventually(() => rbdWatchers(ceph, name), (watchers) => watchers === (attached ? 1 : 0), 10_000)).toBe(attached ? 1 : 0);
+            seen = "; Ceph saw qemu's watch on the image, then none";
+          }
+          if (!attached && guestInstance !== undefined) {
+            const output = await driver.consoleOutput(guestInstance);
+            const [added, removed] = [GUEST_MARKER.diskAdded, GUEST_MARKER.diskRemoved].map((marker) => `${marker} ${markerLines(output, marker).at(-1) ?? '(none)'}`);
+            const source = type === 'rbd' ? data['name'] : type === 'nfs' ? `${String(data['export'])}/${String(data['name'])}` : data['device_path'];
+            console.log(`${type} volume ${String(source)}: the guest printed ${added}, then ${removed}${seen}`);
+          }
         },
         contents: () => contentsOf(instancesPath),
         // The same libvirtd with its own instances directory: a host that shares no storage with the first.
@@ -222,7 +407,11 @@ if (unavailable !== undefined) {
           try {
             await network.close();
           } finally {
-            await host.remove();
+            try {
+              await (await storage.catch(() => undefined))?.close();
+            } finally {
+              await host.remove();
+            }
           }
         },
       };

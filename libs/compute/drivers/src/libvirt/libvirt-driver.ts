@@ -427,7 +427,7 @@ export class LibvirtDriver extends HypervisorDriver {
 
   async attachVolume(instance: InstanceSpec, blockDevice: BlockDeviceSpec): Promise<void> {
     const failure = `could not attach volume ${blockDevice.volumeId} to instance ${instance.id}`;
-    const disk = volumeDisk(blockDevice);
+    const disk = volumeDisk(blockDevice, this.settings);
     if ((await this.attachedTargets(instance)).has(disk.target)) {
       throw new Error(`${failure}: the instance already has a disk ${disk.target}`);
     }
@@ -514,7 +514,7 @@ export class LibvirtDriver extends HypervisorDriver {
       await qemuImg(['create', '-q', '-f', 'qcow2', path, String(instance.swapMb * MIB)], failure);
       disks.push({ type: 'file', path, format: 'qcow2', target: SWAP_TARGET });
     }
-    disks.push(...instance.blockDevices.map((device) => volumeDisk(device)));
+    disks.push(...instance.blockDevices.map((device) => volumeDisk(device, this.settings)));
     const configDrive = join(directory, CONFIG_DRIVE);
     if (origin.kind === 'kept' && (await exists(join(origin.directory, CONFIG_DRIVE)))) {
       await copyFile(join(origin.directory, CONFIG_DRIVE), configDrive);

@@ -26,5 +26,22 @@ export const libvirtSettings = z.object({
   imageCacheMaxAgeSeconds: setting.integer().min(0).default(86_400),
   /** How often the image cache cleaner runs (Nova's image_cache.manager_interval). */
   imageCacheIntervalSeconds: setting.integer().min(1).default(2400),
+  /**
+   * The libvirt secret (type `ceph`) holding the cephx key that rbd volumes are opened with when
+   * their connection info names no `secret_uuid` (Nova's `rbd_secret_uuid`; our rbd volume driver
+   * never names one). The operator defines it on every compute host: `virsh secret-define`, then
+   * `virsh secret-set-value` with the Ceph user's key.
+   */
+  rbdSecretUuid: setting.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a uuid').optional(),
+  /** The Ceph user whose key that secret holds (Nova's `rbd_user`); the connection info's `auth_username` when unset. */
+  rbdUser: setting.string().optional(),
+  /**
+   * Who qemu says it is to an NFS server (AUTH_SYS, libvirt's `<identity>`): a user and group
+   * name or `+<number>` of this host. The file volume driver's volumes are root's with mode 0660,
+   * so root by default, which the export must not squash (Nova, which mounts the export as root,
+   * needs the same).
+   */
+  nfsUser: setting.string().default('root'),
+  nfsGroup: setting.string().default('root'),
 });
 export type LibvirtSettings = z.infer<typeof libvirtSettings>;
