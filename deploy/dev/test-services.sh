@@ -26,6 +26,9 @@ packages=(
   # The compute agent's libvirt driver: libvirtd and QEMU (its tests start their own daemons), the
   # Debian kernel the test guest boots, and the ISO maker for config drives
   libvirt-daemon-system libvirt-clients qemu-system-x86 linux-image-amd64 genisoimage
+  # deploy/install.sh's test: it copies the code with rsync; shellcheck lints it and
+  # systemd-analyze (systemd) verifies its units
+  rsync shellcheck systemd
 )
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
