@@ -444,6 +444,13 @@ if (unavailable !== undefined) {
       });
       expect(output).toMatch(new RegExp(`^${service}: applied \\w+`));
     });
+
+    // The units' RestartPreventExitStatus=78: systemd does not restart a unit whose settings are wrong.
+    it('exits 78 (EX_CONFIG) when a unit\'s settings are wrong, naming the setting', async () => {
+      await expect(
+        overcast(['db', 'sync', 'network'], { ...cleanEnvironment(), OVERCAST_CONFIG_FILE: join(root, 'etc', 'overcast', 'network.yaml'), OVERCAST_NETWORK_PORT: 'eighty' }),
+      ).rejects.toThrow(/failed \(78\):[\s\S]*port/);
+    });
   });
 
   describe('deploy/install.sh refusals', () => {
