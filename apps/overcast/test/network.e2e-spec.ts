@@ -2,6 +2,11 @@ import { expectNeutronError, type Json, type NetworkCloud, startNetworkCloud } f
 
 const ADMIN_PASSWORD = 'network-e2e-admin';
 
+interface FixedIp {
+  subnet_id: string;
+  ip_address: string;
+}
+
 describe('network service (Neutron v2.0) with the openstack CLI', () => {
   let cloud: NetworkCloud;
   let aliceToken: string;
@@ -152,4 +157,97 @@ describe('network service (Neutron v2.0) with the openstack CLI', () => {
     expect(details['router']).toEqual({ limit: 3, used: 0, reserved: 0 });
     expect((await api('GET', '/v2.0/network-ip-availabilities', adminToken)).status).toBe(200);
   }, 60_000);
+
+  // Neutron's delete_subnet (db_base_plugin_v2._remove_subnet_ip_allocations_from_ports): a router
+  // interface on a subnet always keeps it; on a SLAAC or DHCPv6-stateless subnet, the other ports lose
+  // their address there and the subnet goes; elsewhere only the DHCP port may hold an address.
+  describe('deleting a subnet ports have addresses on', () => {
+    let alice: string;
+    let admin: string;
+    const inUse = (id: string) => `Unable to complete operation on subnet ${id}: One or more ports have an IP allocation from this subnet.`;
+
+    beforeAll(() => {
+      ({ alice, admin } = cloud.tokens);
+    });
+
+    const create = async (resource: string, body: Json, token = alice): Promise<Json> => {
+      const answer = await cloud.api('POST', `/v2.0/${resource}s`, token, { [resource]: body });
+      expect(answer.status).toBe(201);
+      return answer.body[resource] as Json;
+    };
+    const network = (name: string) => create('network', { name });
+    const ipv6Subnet = (networkId: unknown, cidr: string, mode: 'slaac' | 'dhcpv6-stateless' | 'dhcpv6-stateful') =>
+      create('subnet', { network_id: networkId, ip_version: 6, cidr, ipv6_address_mode: mode, ipv6_ra_mode: mode });
+    const port = async (id: unknown) => (await cloud.api('GET', `/v2.0/ports/${String(id)}`, alice)).body['port'] as Json & { fixed_ips: FixedIp[]; revision_number: number };
+    const deleteSubnet = (id: unknown) => cloud.api('DELETE', `/v2.0/subnets/${String(id)}`, alice);
+
+    it.each(['slaac', 'dhcpv6-stateless'] as const)('takes the addresses of ordinary ports off a %s subnet and deletes it; the ports keep their other addresses', async (mode) => {
+      const net = await network(`auto-${mode}`);
+      const v4 = await create('subnet', { network_id: net['id'], ip_version: 4, cidr: '10.61.0.0/24' });
+      const v6 = await ipv6Subnet(net['id'], '2001:db8:61::/64', mode);
+      // Neutron's default addressing: an IPv4 address, and the EUI-64 address of every auto-address subnet.
+      const dual = await create('port', { network_id: net['id'], name: 'dual' });
+      const v6Only = await create('port', { network_id: net['id'], name: 'v6-only', fixed_ips: [{ subnet_id: v6['id'] }] });
+      const before = await port(dual['id']);
+      expect(before.fixed_ips.map((ip) => ip.subnet_id).sort()).toEqual([v4['id'], v6['id']].sort());
+      expect((await port(v6Only['id'])).fixed_ips).toEqual([expect.objectContaining({ subnet_id: v6['id'] })]);
+
+      expect((await deleteSubnet(v6['id'])).status).toBe(204);
+
+      expectNeutronError(await cloud.api('GET', `/v2.0/subnets/${String(v6['id'])}`, alice), 404, 'SubnetNotFound');
+      const after = await port(dual['id']);
+      expect(after.fixed_ips).toEqual(before.fixed_ips.filter((ip) => ip.subnet_id === v4['id']));
+      // Changed as by a port update: a new revision.
+      expect(after.revision_number).toBeGreaterThan(before.revision_number);
+      expect((await port(v6Only['id'])).fixed_ips).toEqual([]);
+      const left = (await cloud.api('GET', `/v2.0/ports?network_id=${String(net['id'])}&device_owner=`, alice)).body['ports'] as Json[];
+      expect(left.map((each) => each['name']).sort()).toEqual(['dual', 'v6-only']);
+    }, 60_000);
+
+    it('refuses, in Neutron\'s words, to delete a SLAAC subnet a router interface is on; without it, the subnet goes', async () => {
+      const net = await network('slaac-routed');
+      const v6 = await ipv6Subnet(net['id'], '2001:db8:62::/64', 'slaac');
+      const host = await create('port', { network_id: net['id'], name: 'host' });
+      const router = await create('router', { name: 'r-slaac' });
+      const routerId = String(router['id']);
+      const added = await cloud.api('PUT', `/v2.0/routers/${routerId}/add_router_interface`, alice, { subnet_id: v6['id'] });
+      expect(added.status).toBe(200);
+
+      const refused = await deleteSubnet(v6['id']);
+      expectNeutronError(refused, 409, 'SubnetInUse');
+      expect((refused.body['NeutronError'] as Json)['message']).toBe(inUse(String(v6['id'])));
+      // Nothing was taken away.
+      expect((await cloud.api('GET', `/v2.0/subnets/${String(v6['id'])}`, alice)).status).toBe(200);
+      expect((await port(host['id'])).fixed_ips).toEqual([expect.objectContaining({ subnet_id: v6['id'] })]);
+      expect((await port(added.body['port_id'])).fixed_ips).toEqual([{ subnet_id: v6['id'], ip_address: '2001:db8:62::1' }]);
+
+      // Every router interface owner counts (neutron_lib's ROUTER_INTERFACE_OWNERS), not just the plain one.
+      const distributed = await create('port', { network_id: net['id'], device_owner: 'network:router_interface_distributed', fixed_ips: [{ subnet_id: v6['id'] }] }, admin);
+      expect((await cloud.api('PUT', `/v2.0/routers/${routerId}/remove_router_interface`, alice, { subnet_id: v6['id'] })).status).toBe(200);
+      expect((await deleteSubnet(v6['id'])).status).toBe(409);
+      expect((await cloud.api('DELETE', `/v2.0/ports/${String(distributed['id'])}`, admin)).status).toBe(204);
+
+      expect((await deleteSubnet(v6['id'])).status).toBe(204);
+      expect((await port(host['id'])).fixed_ips).toEqual([]);
+    }, 60_000);
+
+    it('still refuses to delete an IPv4 or DHCPv6-stateful subnet a port has an address on, while the SLAAC subnet beside them lets go', async () => {
+      const net = await network('stateful');
+      const v4 = await create('subnet', { network_id: net['id'], ip_version: 4, cidr: '10.63.0.0/24' });
+      const stateful = await ipv6Subnet(net['id'], '2001:db8:63::/64', 'dhcpv6-stateful');
+      const slaac = await ipv6Subnet(net['id'], '2001:db8:64::/64', 'slaac');
+      const host = await create('port', { network_id: net['id'], name: 'host' });
+      expect((await port(host['id'])).fixed_ips.map((ip) => ip.subnet_id).sort()).toEqual([v4['id'], stateful['id'], slaac['id']].sort());
+
+      for (const held of [v4, stateful]) {
+        const refused = await deleteSubnet(held['id']);
+        expectNeutronError(refused, 409, 'SubnetInUse');
+        expect((refused.body['NeutronError'] as Json)['message']).toBe(inUse(String(held['id'])));
+      }
+      expect((await deleteSubnet(slaac['id'])).status).toBe(204);
+      expect((await port(host['id'])).fixed_ips.map((ip) => ip.subnet_id).sort()).toEqual([v4['id'], stateful['id']].sort());
+      expectNeutronError(await deleteSubnet(v4['id']), 409, 'SubnetInUse');
+      expectNeutronError(await deleteSubnet(stateful['id']), 409, 'SubnetInUse');
+    }, 60_000);
+  });
 });

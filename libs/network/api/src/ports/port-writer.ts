@@ -3,9 +3,11 @@ import { badRequest, conflict } from '@overcast/shared/core';
 import { isUniqueViolation } from '@overcast/shared/db';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { type EntityManager } from 'typeorm';
+import { type Change } from '../common/changes';
 import { cidrContains, cidrOf, formatAddress, parseAddress } from '../common/ip-math';
-import { newStandardAttributes } from '../common/standard-view';
+import { newStandardAttributes, touch } from '../common/standard-view';
 import { checkRequestedAddress, eui64Address, isAutoAddressSubnet, lockSubnets, nextFreeAddress, releaseAddresses } from './ipam';
+import { portViewOf } from './port-records';
 
 /** One entry of a port's `fixed_ips` as asked: a subnet, an address, or both. */
 export interface FixedIpRequest {
@@ -155,6 +157,15 @@ export async function setSecurityGroups(manager: EntityManager, portId: string, 
       [...new Set(groupIds)].map((securityGroupId) => ({ portId, securityGroupId })),
     );
   }
+}
+
+/**
+ * Saves a changed port as its next revision, in the caller's transaction, and returns the change to
+ * hand to the ChangeFeed once that commits: what tells the port's listeners (bus, agents) it changed.
+ */
+export async function savePortUpdate(manager: EntityManager, port: PortEntity): Promise<Change> {
+  await manager.save(touch(port));
+  return { resource: 'port', action: 'update', view: await portViewOf(manager, port, true) };
 }
 
 /** Deletes a port and gives back its addresses. */

@@ -9,14 +9,13 @@ import { type Caller } from '../common/caller';
 import { ChangeFeed, type Change } from '../common/changes';
 import { listPage, type ListPage } from '../common/neutron-list';
 import { resourceBody } from '../common/request-body';
-import { touch } from '../common/standard-view';
 import { type NetworkSettings } from '../network.config';
 import { NETWORK_SETTINGS } from '../network.tokens';
 import { QuotasService } from '../quotas/quotas.service';
 import { SecurityGroupsService } from '../security-groups/security-groups.service';
 import { PORT_SORT_KEYS, withoutAdminAttributes } from './port-view';
 import { portViewOf, portViews } from './port-records';
-import { insertPort, removePort, replaceAddresses, setSecurityGroups } from './port-writer';
+import { insertPort, removePort, replaceAddresses, savePortUpdate, setSecurityGroups } from './port-writer';
 
 const MAC = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i;
 const fixedIp = z.object({ subnet_id: z.string().optional(), ip_address: z.string().optional() }).strict();
@@ -114,7 +113,7 @@ export class PortsService {
   async update(caller: Caller, id: string, body: unknown) {
     const input = resourceBody(body, 'port', updatePort);
     this.checkAdminAttributes(caller, input);
-    const view = await this.dataSource.transaction(async (manager) => {
+    const change = await this.dataSource.transaction(async (manager) => {
       const port = await visiblePort(manager, caller, id, { lock: true });
       caller.enforce('port:write', port.projectId);
       if (input.mac_address !== undefined && input.mac_address.toLowerCase() !== port.macAddress) {
@@ -156,11 +155,10 @@ export class PortsService {
       if (!port.portSecurityEnabled && port.allowedAddressPairs.length > 0) {
         throw conflict('Port security must be enabled in order to have allowed address pairs on a port.', 'AddressPairAndPortSecurityRequired');
       }
-      await manager.save(touch(port));
-      return portViewOf(manager, port, true);
+      return savePortUpdate(manager, port);
     });
-    await this.changes.committed([{ resource: 'port', action: 'update', view }]);
-    return seesBindings(caller) ? view : withoutAdminAttributes(view);
+    await this.changes.committed([change]);
+    return seesBindings(caller) ? change.view : withoutAdminAttributes(change.view);
   }
 
   async delete(caller: Caller, id: string): Promise<void> {

@@ -7,7 +7,7 @@ import { DataSource, In } from 'typeorm';
 import { z } from 'zod';
 import { visibleNetwork, visibleSubnet } from '../common/access';
 import { type Caller } from '../common/caller';
-import { ChangeFeed } from '../common/changes';
+import { ChangeFeed, type Change } from '../common/changes';
 import { cidrOf, cidrsOverlap } from '../common/ip-math';
 import { listPage, type ListPage } from '../common/neutron-list';
 import { invalidOperation, resourceBody } from '../common/request-body';
@@ -15,6 +15,8 @@ import { newStandardAttributes, touch } from '../common/standard-view';
 import { type NetworkSettings } from '../network.config';
 import { NETWORK_SETTINGS } from '../network.tokens';
 import { DhcpPorts } from '../ports/dhcp-ports';
+import { isAutoAddressSubnet, lockSubnets } from '../ports/ipam';
+import { savePortUpdate } from '../ports/port-writer';
 import { QuotasService } from '../quotas/quotas.service';
 import { prefixLengthInput, SubnetPoolsService } from '../subnetpools/subnetpools.service';
 import { planSubnet } from './subnet-plan';
@@ -45,6 +47,9 @@ const createSubnet = z.object({
   prefixlen: prefixLengthInput().optional(),
 });
 const updateSubnet = z.object(changeable);
+
+/** The ports that make a subnet undeletable whatever its address mode (neutron_lib.constants.ROUTER_INTERFACE_OWNERS). */
+const ROUTER_INTERFACE_OWNERS = ['network:router_interface', 'network:ha_router_replicated_interface', 'network:router_interface_distributed'];
 
 const subnetInUse = (id: string) => conflict(`Unable to complete operation on subnet ${id}: One or more ports have an IP allocation from this subnet.`, 'SubnetInUse');
 
@@ -154,23 +159,41 @@ export class SubnetsService {
     return view;
   }
 
-  /** Deletes a subnet nothing but the DHCP server has an address on. */
+  /**
+   * Deletes a subnet, as Neutron's delete_subnet (`_remove_subnet_ip_allocations_from_ports`): never
+   * while a router interface is on it; on an IPv4 or DHCPv6-stateful subnet only the DHCP server may
+   * hold an address; on a SLAAC or DHCPv6-stateless one, every other port loses its address there and
+   * keeps the rest, and its listeners hear of it as of a port update.
+   */
   async delete(caller: Caller, id: string): Promise<void> {
-    const subnet = await this.dataSource.transaction(async (manager) => {
+    const { subnet, portChanges } = await this.dataSource.transaction(async (manager) => {
       const current = await visibleSubnet(manager, caller, id);
       caller.enforce('write', current.projectId);
-      await manager.query('SELECT id FROM subnets WHERE id = $1 FOR UPDATE', [id]);
-      const users = await manager.find(IpAllocationEntity, { where: { subnetId: id } });
-      const dhcpPorts = users.length === 0 ? [] : await manager.findBy(PortEntity, { id: In(users.map((user) => user.portId)), deviceOwner: 'network:dhcp' });
-      if (users.some((user) => !dhcpPorts.some((port) => port.id === user.portId))) {
+      // No address is allocated on a locked subnet; the ports holding one are locked next, and asked
+      // again which still do (one may have let its address go, or been deleted, in the meantime).
+      await lockSubnets(manager, [id]);
+      const holding = async () => new Set((await manager.findBy(IpAllocationEntity, { subnetId: id })).map((ip) => ip.portId));
+      const candidates = [...(await holding())];
+      const locked = candidates.length === 0 ? [] : await manager.find(PortEntity, { where: { id: In(candidates) }, order: { id: 'ASC' }, lock: { mode: 'pessimistic_write' } });
+      const stillHolding = await holding();
+      const holders = locked.filter((port) => stillHolding.has(port.id));
+      if (holders.some((port) => ROUTER_INTERFACE_OWNERS.includes(port.deviceOwner))) {
+        throw subnetInUse(id);
+      }
+      const losing = holders.filter((port) => port.deviceOwner !== 'network:dhcp');
+      if (losing.length > 0 && !isAutoAddressSubnet(current)) {
         throw subnetInUse(id);
       }
       await manager.delete(IpAllocationEntity, { subnetId: id });
+      const portChanges: Change[] = [];
+      for (const port of losing) {
+        portChanges.push(await savePortUpdate(manager, port));
+      }
       await manager.delete(SubnetEntity, { id });
-      return current;
+      return { subnet: current, portChanges };
     });
     await this.dhcpPorts.reconcile(subnet.networkId);
-    await this.changes.committed([{ resource: 'subnet', action: 'delete', view: subnetView(subnet) }]);
+    await this.changes.committed([...portChanges, { resource: 'subnet', action: 'delete', view: subnetView(subnet) }]);
   }
 
   private checkIpv6Modes(ipVersion: 4 | 6, addressMode: string | null, raMode: string | null): void {
