@@ -185,6 +185,17 @@ describe('loadConfig', () => {
       }
     });
 
+    it('refuses a setting no setting is called (a misspelling) instead of ignoring it, at every level', async () => {
+      const sources = {
+        env: { OVERCAST_COMPUTE_SERVICE_PASSWORD: PASSWORD },
+        file: readConfigFile(await file('misspelt.yaml', 'regoin: RegionTwo\ncompute:\n  prot: 9000\n  debug: true\nidentity:\n  ldap:\n    pageSise: 10\n')),
+      };
+      expect(configError(() => loadConfig(serviceSettings, 'compute', sources)).message).toBe('unknown setting compute.prot in the config file');
+      expect(configError(() => loadConfig(nestedSettings, 'identity', sources)).message).toBe('unknown setting identity.ldap.pageSise in the config file');
+      // The top level holds the common settings beside every section: only its plain values are the common section's.
+      expect(configError(() => loadConfig(commonSettings, '', sources)).message).toBe('unknown setting regoin in the config file');
+    });
+
     it('refuses a section that is not a mapping instead of ignoring it', async () => {
       const sources = { env: { OVERCAST_COMPUTE_SERVICE_PASSWORD: PASSWORD }, file: readConfigFile(await file('bad-section.yaml', 'compute: 8774\n')) };
       expect(configError(() => loadConfig(serviceSettings, 'compute', sources)).message).toMatch(/^invalid section compute in the config file: .*expected object/);

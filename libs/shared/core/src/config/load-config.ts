@@ -86,9 +86,29 @@ export function readConfigFile(path: string): Record<string, unknown> {
   return (parsed ?? {}) as Record<string, unknown>;
 }
 
+const isMapping = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
+
+/**
+ * The file's settings that validation dropped: names no setting has (a misspelling), which would
+ * otherwise be ignored without a word. Found by walking the file's mapping beside what was parsed
+ * from it; at the top level (the common section, beside every service's) only plain values count.
+ */
+function unknownSettings(given: unknown, parsed: unknown, path: string[], topLevel: boolean): string[] {
+  if (!isMapping(given) || !isMapping(parsed)) {
+    return [];
+  }
+  return Object.entries(given).flatMap(([key, value]) => {
+    if (topLevel && isMapping(value)) {
+      return [];
+    }
+    return key in parsed ? unknownSettings(value, parsed[key], [...path, key], false) : [[...path, key].join('.')];
+  });
+}
+
 /**
  * Validate one section of settings into a frozen typed object. A wrong setting stops start-up
- * with a message naming the setting, its environment variable and what is wrong.
+ * with a message naming the setting, its environment variable and what is wrong; so does a
+ * setting in the file that no setting is called.
  */
 export function loadConfig<S extends z.ZodObject>(schema: S, section: string, sources: ConfigSources): Readonly<z.infer<S>> {
   const fromFile = section === '' ? sources.file : sources.file?.[section];
@@ -104,6 +124,10 @@ export function loadConfig<S extends z.ZodObject>(schema: S, section: string, so
       return `invalid setting ${name} (env ${envName(section, issue.path)}): ${issue.message}`;
     });
     throw new ConfigError(problems.join('; '));
+  }
+  const unknown = unknownSettings(fromFile, result.data, section === '' ? [] : [section], section === '');
+  if (unknown.length > 0) {
+    throw new ConfigError(unknown.map((name) => `unknown setting ${name} in the config file`).join('; '));
   }
   return deepFreeze(result.data);
 }
