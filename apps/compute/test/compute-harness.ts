@@ -92,7 +92,7 @@ export async function startTestCompute(env: Record<string, string> = {}): Promis
         driver: 'fake',
         // Reports often, so power-state sync shows within the test's patience.
         reportIntervalSeconds: 1,
-        fake: { vcpus: fake.vcpus ?? 8, memoryMb: fake.memoryMb ?? 16384, localGb: fake.localGb ?? 200, spawnFailure: fake.spawnFailure },
+        fake: { vcpus: fake.vcpus ?? 8, memoryMb: fake.memoryMb ?? 16384, localGb: fake.localGb ?? 200, spawnFailure: fake.spawnFailure, spawnSeconds: 0 },
       });
       cleanups.push(() => agent.close());
       const reported = async () => (await computeDatabase.dataSource.query<{ n: number }[]>('SELECT count(*)::int AS n FROM compute_nodes WHERE host = $1', [host]))[0]?.n;

@@ -11,6 +11,8 @@ const fakeSettings = z.object({
   localGb: setting.integer().min(1).default(200),
   /** Every build fails with this message: a broken host, for trying the scheduler's retries. */
   spawnFailure: setting.string().optional(),
+  /** How long a build takes (a real guest's takes seconds): for tests that interrupt one. */
+  spawnSeconds: setting.integer().min(0).default(0),
 });
 
 /**

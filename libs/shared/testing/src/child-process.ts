@@ -83,6 +83,14 @@ export class Daemon {
     }
   }
 
+  /** SIGKILL to exactly this PID, as a crash or the OOM killer ends a process, then its exit. */
+  async kill(): Promise<Exit> {
+    if (this.running) {
+      this.child.kill('SIGKILL');
+    }
+    return this.exited;
+  }
+
   private record(chunk: Buffer): void {
     this.output = (this.output + chunk.toString('utf8')).slice(-OUTPUT_KEPT);
   }

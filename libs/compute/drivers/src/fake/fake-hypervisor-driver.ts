@@ -1,6 +1,7 @@
 import { type BlockDeviceSpec, type FinishMigrationRequest, type HostInventory, type InstanceInfo, type InstanceSpec, type MigratingDisk, POWER_STATE, type PowerState, type VifSpec } from '@overcast/compute/contracts';
 import { buffer } from 'node:stream/consumers';
 import { Readable } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
 import { type HypervisorCapabilities, HypervisorDriver, type ImageFetcher, type ImageSink } from '../hypervisor-driver';
 
 export interface FakeHypervisorOptions {
@@ -10,6 +11,8 @@ export interface FakeHypervisorOptions {
   localGb?: number;
   /** Every spawn fails with this message: a broken host, for the scheduler's retries. */
   spawnFailure?: string;
+  /** How long a spawn takes (a real guest's takes seconds): for tests that interrupt a build. */
+  spawnSeconds?: number;
 }
 
 interface FakeInstance {
@@ -82,6 +85,9 @@ export class FakeHypervisorDriver extends HypervisorDriver {
     }
     if (this.instances.has(instance.id)) {
       throw new Error(`instance ${instance.id} already exists on ${this.options.hostname}`);
+    }
+    if (this.options.spawnSeconds) {
+      await delay(this.options.spawnSeconds * 1000);
     }
     this.instances.set(instance.id, {
       spec: instance,
