@@ -298,6 +298,8 @@ export function describeHypervisorDriverCompliance(name: string, setUp: () => Pr
         skipped.push('a move to another host: no second host');
         return;
       }
+      const probe = guest('the guest boots again on its first host after the move is reverted');
+      const boots = (await probe?.boots(instance)) ?? 0;
       const other = await subject.secondHost();
       await other.driver.start();
       // Hosts on one machine may share a hypervisor: the second must not destroy the guest once it is back on the first.
@@ -324,6 +326,8 @@ export function describeHypervisorDriverCompliance(name: string, setUp: () => Pr
         expect(await other.contents()).toEqual(otherBefore);
         await driver.revertMigration(instance, true);
         expect(await powerState()).toBe(POWER_STATE.RUNNING);
+        // Up again before the next test asks it to shut down (a guest still booting ignores the request).
+        await expectBoots(probe, boots + 1);
       } finally {
         if (otherHolds) {
           await other.driver.destroy(instance).catch(() => undefined);
