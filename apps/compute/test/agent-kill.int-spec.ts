@@ -48,9 +48,7 @@ describe('compute: an agent killed with SIGKILL in the middle of a build', () =>
     admin = await compute.client(ADMIN);
     expect((await admin.post('/v2.1/flavors', { flavor: { name: 'm1.tiny', id: 'tiny', vcpus: 1, ram: 128, disk: 1 } })).status).toBe(200);
     imageId = await compute.uploadImage(ALICE);
-    const network = compute.networkApi.as(await compute.token(ALICE));
-    networkId = (await network.post('/v2.0/networks', { network: { name: 'killed' } })).body.network.id;
-    expect((await network.post('/v2.0/subnets', { subnet: { network_id: networkId, cidr: '10.30.0.0/24', ip_version: 4 } })).status).toBe(201);
+    networkId = await compute.createNetwork(ALICE, 'killed', '10.30.0.0/24');
     standby = await compute.startFakeHost('standby-1');
   }, 120_000);
 

@@ -36,9 +36,7 @@ describe('compute: a RabbitMQ restart during 20 concurrent boots', () => {
     admin = await compute.client(ADMIN);
     expect((await admin.post('/v2.1/flavors', { flavor: { name: 'm1.tiny', id: 'tiny', vcpus: 1, ram: 128, disk: 1 } })).status).toBe(200);
     imageId = await compute.uploadImage(ALICE);
-    const network = compute.networkApi.as(await compute.token(ALICE));
-    networkId = (await network.post('/v2.0/networks', { network: { name: 'boots' } })).body.network.id;
-    expect((await network.post('/v2.0/subnets', { subnet: { network_id: networkId, cidr: '10.20.0.0/24', ip_version: 4 } })).status).toBe(201);
+    networkId = await compute.createNetwork(ALICE, 'boots', '10.20.0.0/24');
     for (const name of ['restart-1', 'restart-2', 'restart-3']) {
       hosts.push(await compute.startFakeHost(name));
     }

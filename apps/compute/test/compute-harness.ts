@@ -30,6 +30,8 @@ export interface TestCompute {
   token(caller: TestCaller): Promise<string>;
   /** An active raw image of `caller`'s project holding `size` bytes, uploaded as a user does; answers its id. */
   uploadImage(caller: TestCaller, properties?: Record<string, unknown>, size?: number): Promise<string>;
+  /** A network of `caller`'s project with an IPv4 subnet of `cidr`, made as a user does; answers its id. */
+  createNetwork(caller: TestCaller, name: string, cidr: string): Promise<string>;
   /** Starts a compute host with the fake hypervisor on the service's bus, and waits until the service has its first report. */
   startFakeHost(host: string, fake?: { vcpus?: number; memoryMb?: number; localGb?: number; spawnFailure?: string }): Promise<FakeHost>;
   /** Stops the service, its hosts and the other services, and removes their databases and files. */
@@ -127,6 +129,15 @@ export async function startTestCompute(env: Record<string, string> = {}): Promis
           throw new Error(`uploading the test image failed with ${upload.status}`);
         }
         return created.body.id as string;
+      },
+      createNetwork: async (caller, name, cidr) => {
+        const api = apiClient(network.http.url, await issuer.sign(caller));
+        const networkId = (await api.post('/v2.0/networks', { network: { name } })).body.network.id as string;
+        const subnet = await api.post('/v2.0/subnets', { subnet: { network_id: networkId, cidr, ip_version: 4 } });
+        if (subnet.status !== 201) {
+          throw new Error(`the network service refused the test subnet: ${JSON.stringify(subnet.body)}`);
+        }
+        return networkId;
       },
       startFakeHost,
       close: cleanUp,

@@ -98,7 +98,7 @@ if (unavailable !== undefined) {
       await daemons?.close();
     }, 120_000);
 
-    it('boots, reports DHCP, the gateway and the config drive from inside, takes a volume, stops, starts, reboots, snapshots and leaves nothing behind', async () => {
+    it('boots, reports DHCP, the gateway and the config drive from inside, takes a volume, stops, starts, reboots, snapshots, resizes and leaves nothing behind', async () => {
       const guest = await testGuestImage();
       const work = cloud.aio.dataDir;
       await cli(['flavor', 'create', '--vcpus', '1', '--ram', '192', '--disk', '1', 'm1.tiny'], cloud.admin);
@@ -172,6 +172,22 @@ if (unavailable !== undefined) {
       expect(await settled('image', 'vm1-snap', ['queued', 'saving'])).toMatchObject({ status: 'active', disk_format: 'qcow2' });
       await expectStatus('ACTIVE');
       expect(await hypervisor()).toMatchObject({ running_vms: 1, memory_mb_used: 192 });
+
+      // A resize on its host: the guest stops and boots again from a copy of its disk, with the new
+      // flavor's memory and its NIC (a fresh console: one boot, DHCP and the gateway again); confirmed,
+      // the old disks go.
+      await cli(['flavor', 'create', '--vcpus', '1', '--ram', '256', '--disk', '2', 'm1.small'], cloud.admin);
+      await cli(['server', 'resize', '--flavor', 'm1.small', '--wait', 'vm1']);
+      await expectStatus('VERIFY_RESIZE');
+      const resized = await consoleWith(GUEST_MARKER.ready, 1);
+      expect(markerLines(resized, GUEST_MARKER.ready)).toHaveLength(1);
+      expect(markerLines(resized, GUEST_MARKER.ip)).toEqual([port?.['Fixed IP Addresses'][0]?.ip_address]);
+      expect(markerLines(resized, GUEST_MARKER.ping)).toEqual(['ok']);
+      expect(await host('virsh', ['-c', daemons.uri, 'dominfo', `instance-${id}`]).then((info) => /Max memory:\s+(\d+) KiB/.exec(info)?.[1])).toBe(String(256 * 1024));
+      await cli(['server', 'resize', 'confirm', 'vm1']);
+      expect((await settled('server', 'vm1', ['VERIFY_RESIZE']))['flavor']).toContain('m1.small');
+      await expectStatus('ACTIVE');
+      await expect(access(join(INSTANCES_PATH, `${id}_resize`))).rejects.toThrow(/ENOENT/);
 
       // Delete leaves nothing on the host: no domain, no directory, no tap, no port, no allocation.
       await cli(['server', 'delete', '--wait', 'vm1']);
