@@ -5,6 +5,7 @@ import {
   type VolumeAgentReport,
   VOLUME_AGENT_PATTERNS,
   VOLUME_SERVER_TOPIC,
+  VOLUME_SERVER_VERSION,
   volumeAgentTopic,
   type VolumeOperation,
   type VolumeSpec,
@@ -99,10 +100,12 @@ describe('VolumeAgent', () => {
     outcomes.length = 0;
     logged.length = 0;
     bus = await createMessageBus(`memory://volume-agent-${randomUUID()}`);
-    await bus.serve(VOLUME_SERVER_TOPIC, {
+    // As the block-storage service serves its topic: at the version the agent reports at.
+    const server = {
       [VOLUME_AGENT_PATTERNS.report]: (report: VolumeAgentReport) => void reports.push(report),
       [VOLUME_AGENT_PATTERNS.operationDone]: (outcome: OperationOutcome) => void outcomes.push(outcome),
-    });
+    };
+    await bus.serve(VOLUME_SERVER_TOPIC, server, { version: VOLUME_SERVER_VERSION });
     driver = new RecordingDriver(50);
     images = new ImageDataServer({ cirros: IMAGE_BYTES }, TOKEN);
     await images.start();

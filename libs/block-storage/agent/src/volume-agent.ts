@@ -14,6 +14,7 @@ import {
   type VolumeDriverCapabilities,
   type VolumeOperation,
   type VolumeRequest,
+  VOLUME_SERVER_VERSION,
 } from '@overcast/block-storage/contracts';
 import { createVolumeDriver, type VolumeDriver } from '@overcast/block-storage/drivers';
 import { type BusHandler, type BusLogger, type BusMessageMeta, type BusSubscription, loggedWork, type MessageBus } from '@overcast/shared/bus';
@@ -223,7 +224,7 @@ export class VolumeAgent {
       backends: await Promise.all([...this.backends.values()].map((backend) => backendReport(backend))),
       startedAt: this.startedAt,
     };
-    await this.bus.cast(VOLUME_SERVER_TOPIC, VOLUME_AGENT_PATTERNS.report, report, { version: '1.1' });
+    await this.bus.cast(VOLUME_SERVER_TOPIC, VOLUME_AGENT_PATTERNS.report, report, { version: VOLUME_SERVER_VERSION });
   }
 
   /** A report that may fail without stopping anything: the next one says it all again. */

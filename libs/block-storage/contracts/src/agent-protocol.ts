@@ -3,6 +3,9 @@ import { type BackendCapacity, type Connector, type SnapshotSpec, type VolumeDri
 /** The block-storage service's topic: volume agents report to it and tell it how operations ended. */
 export const VOLUME_SERVER_TOPIC = 'block-storage-server';
 
+/** What the service implements on its topic (the report's `startedAt` came with 1.1); agents report at it. */
+export const VOLUME_SERVER_VERSION = '1.1';
+
 /** The topic a volume agent serves on its host. */
 export const volumeAgentTopic = (host: string) => `volume.${host}`;
 

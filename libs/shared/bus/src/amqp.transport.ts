@@ -11,6 +11,7 @@ import {
   type BusSubscription,
   type CallOptions,
   type SendOptions,
+  type ServeOptions,
 } from './message-bus';
 import { dispatchEvent, dispatchRequest, type Settlement } from './message-dispatch';
 import {
@@ -20,6 +21,7 @@ import {
   decodeReply,
   encodeRequest,
   newRequest,
+  versionChecked,
 } from './message-envelope';
 import { PendingCalls } from './pending-calls';
 
@@ -111,9 +113,10 @@ export class AmqpMessageBus extends MessageBus {
     await this.send(EVENTS_EXCHANGE, event, body, properties, Date.now() + PUBLISH_TIMEOUT_MS);
   }
 
-  override async serve(topic: string, handlers: Record<string, BusHandler>): Promise<BusSubscription> {
+  override async serve(topic: string, served: Record<string, BusHandler>, options?: ServeOptions): Promise<BusSubscription> {
     this.assertOpen();
     assertTopic(topic);
+    const handlers = Object.fromEntries(Object.entries(served).map(([pattern, handler]) => [pattern, versionChecked(handler, options)]));
     return this.addConsumer(
       this.consumer(
         (channel) => declareTopicQueue(channel, topic),
@@ -122,9 +125,10 @@ export class AmqpMessageBus extends MessageBus {
     );
   }
 
-  override async subscribe(eventPattern: string, handler: BusHandler): Promise<BusSubscription> {
+  override async subscribe(eventPattern: string, subscriber: BusHandler, options?: ServeOptions): Promise<BusSubscription> {
     this.assertOpen();
     assertEventPattern(eventPattern);
+    const handler = versionChecked(subscriber, options);
     // Named after the pattern so operators can tell subscriptions apart; kept across reconnections.
     const queue = `${EVENTS_EXCHANGE}.${eventPattern}.${randomUUID()}`;
     return this.addConsumer(

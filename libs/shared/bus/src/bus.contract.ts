@@ -351,8 +351,8 @@ export function describeBusContract(transport: string, fixture: BusFixture): voi
           metas.push(meta);
           return meta.version;
         };
-        await server.serve(t, { 'test.servers.get': keep, 'test.servers.boot': keep });
-        await server.subscribe(event, keep);
+        await server.serve(t, { 'test.servers.get': keep, 'test.servers.boot': keep }, { version: '2.1' });
+        await server.subscribe(event, keep, { version: '1.3' });
         const requestId = `req-${randomUUID()}`;
         const before = Date.now();
 
@@ -369,6 +369,36 @@ export function describeBusContract(transport: string, fixture: BusFixture): voi
         for (const meta of metas) {
           expect(Date.parse(meta.sentAt)).toBeGreaterThanOrEqual(before - 1000);
         }
+      });
+
+      it('is taken at the served version, an older minor or the previous major, and refused when newer, naming both versions; a newer cast is dead-lettered at once', async () => {
+        const t = topic();
+        const event = `${uniqueName('svc')}.servers.created`;
+        const handled: string[] = [];
+        const keep = (_payload: unknown, meta: BusMessageMeta): string => {
+          handled.push(meta.version);
+          return meta.version;
+        };
+        await server.serve(t, { 'test.servers.get': keep, 'test.servers.boot': keep }, { version: '2.1' });
+        await server.subscribe(event, keep, { version: '2.1' });
+
+        for (const version of ['2.1', '2.0', '1.7']) {
+          await expect(client.call(t, 'test.servers.get', {}, { version })).resolves.toBe(version);
+        }
+        for (const version of ['2.2', '3.0', '0.9']) {
+          await expect(client.call(t, 'test.servers.get', {}, { version })).rejects.toMatchObject({
+            remoteName: 'BusUnsupportedVersionError',
+            message: `test.servers.get ${version} is newer than this side implements (2.1): upgrade it, or send at 2.1`,
+          });
+        }
+        await client.cast(t, 'test.servers.boot', {}, { version: '3.0' });
+        await waitFor('the newer cast to be dead-lettered', () => serverLog.has('dead-lettered'));
+        expect(serverLog.has('retrying')).toBe(false);
+        await client.publish(event, {}, { version: '2.2' });
+        await client.publish(event, {}, { version: '2.0' });
+        await waitFor('the event it takes', () => handled.length === 4);
+        expect(handled).toEqual(['2.1', '2.0', '1.7', '2.0']);
+        await expect(server.serve(topic(), { 'test.servers.get': keep }, { version: 'two' })).rejects.toThrow(TypeError);
       });
 
       it('refuses malformed versions, wildcard topics and event names', async () => {
@@ -424,7 +454,7 @@ export function describeBusContract(transport: string, fixture: BusFixture): voi
         class ComputeModule {}
 
         const app = await NestFactory.createMicroservice(ComputeModule, {
-          strategy: new BusServer(server, t),
+          strategy: new BusServer(server, t, { version: '2.0' }),
           logger: false,
         });
         await app.listen();

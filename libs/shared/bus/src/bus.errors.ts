@@ -19,3 +19,8 @@ export class BusRemoteError extends Error {
 export class BusUnavailableError extends Error {
   override readonly name = 'BusUnavailableError';
 }
+
+/** A message of a version the receiving handlers do not implement (a newer sender); never retried. */
+export class BusUnsupportedVersionError extends Error {
+  override readonly name = 'BusUnsupportedVersionError';
+}

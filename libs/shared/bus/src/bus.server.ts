@@ -1,6 +1,6 @@
 import { BaseRpcContext, Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
 import { isObservable, lastValueFrom } from 'rxjs';
-import type { BusHandler, BusMessageMeta, BusSubscription, MessageBus } from './message-bus';
+import type { BusHandler, BusMessageMeta, BusSubscription, MessageBus, ServeOptions } from './message-bus';
 
 /** What `@Ctx()` gives a bus handler: the message's metadata (version, request id…). */
 export class BusContext extends BaseRpcContext<[BusMessageMeta]> {
@@ -12,7 +12,8 @@ export class BusContext extends BaseRpcContext<[BusMessageMeta]> {
 /**
  * Nest transport strategy on a MessageBus: `@MessagePattern(p)` handlers serve calls and casts sent
  * to `topic`, `@EventPattern(e)` handlers subscribe to events matching `e`. Use string patterns.
- * The bus is not closed with the server: whoever created it owns it.
+ * The bus is not closed with the server: whoever created it owns it. `options.version` is what
+ * the handlers implement (MessageBus.serve).
  */
 export class BusServer extends Server implements CustomTransportStrategy {
   private readonly subscriptions: BusSubscription[] = [];
@@ -20,6 +21,7 @@ export class BusServer extends Server implements CustomTransportStrategy {
   constructor(
     private readonly bus: MessageBus,
     private readonly topic: string,
+    private readonly options: ServeOptions = {},
   ) {
     super();
   }
@@ -50,13 +52,13 @@ export class BusServer extends Server implements CustomTransportStrategy {
     for (const [pattern, handler] of this.messageHandlers) {
       const busHandler: BusHandler = (payload, meta) => invoke(handler, payload, meta);
       if (handler.isEventHandler) {
-        this.subscriptions.push(await this.bus.subscribe(pattern, busHandler));
+        this.subscriptions.push(await this.bus.subscribe(pattern, busHandler, this.options));
       } else {
         handlers[pattern] = busHandler;
       }
     }
     if (Object.keys(handlers).length > 0) {
-      this.subscriptions.push(await this.bus.serve(this.topic, handlers));
+      this.subscriptions.push(await this.bus.serve(this.topic, handlers, this.options));
     }
   }
 }

@@ -9,8 +9,9 @@ export {
   type BusSubscription,
   type CallOptions,
   type SendOptions,
+  type ServeOptions,
 } from './message-bus';
-export { BusRemoteError, BusTimeoutError, BusUnavailableError } from './bus.errors';
+export { BusRemoteError, BusTimeoutError, BusUnavailableError, BusUnsupportedVersionError } from './bus.errors';
 export { createMessageBus, type MessageBusOptions } from './create-message-bus';
 export { BusModule, type BusModuleOptions } from './bus.module';
 export { BusContext, BusServer } from './bus.server';

@@ -9,6 +9,7 @@ import {
   type BusSubscription,
   type CallOptions,
   type SendOptions,
+  type ServeOptions,
 } from './message-bus';
 import { dispatchEvent, dispatchRequest } from './message-dispatch';
 import {
@@ -18,6 +19,7 @@ import {
   decodeReply,
   encodeRequest,
   newRequest,
+  versionChecked,
 } from './message-envelope';
 import { PendingCalls } from './pending-calls';
 
@@ -156,15 +158,17 @@ export class MemoryMessageBus extends MessageBus {
     this.broker.publish(event, encodeRequest(newRequest(event, payload, options)));
   }
 
-  override async serve(topic: string, handlers: Record<string, BusHandler>): Promise<BusSubscription> {
+  override async serve(topic: string, served: Record<string, BusHandler>, options?: ServeOptions): Promise<BusSubscription> {
     this.assertOpen();
     assertTopic(topic);
+    const handlers = Object.fromEntries(Object.entries(served).map(([pattern, handler]) => [pattern, versionChecked(handler, options)]));
     return this.track(this.broker.consume(topic, (message) => void this.onRequest(topic, handlers, message)));
   }
 
-  override async subscribe(eventPattern: string, handler: BusHandler): Promise<BusSubscription> {
+  override async subscribe(eventPattern: string, subscriber: BusHandler, options?: ServeOptions): Promise<BusSubscription> {
     this.assertOpen();
     assertEventPattern(eventPattern);
+    const handler = versionChecked(subscriber, options);
     // In-process there is nowhere to keep dead letters: dispatchEvent has logged the failure.
     const deliver = (body: string): void => void dispatchEvent(eventPattern, handler, body, this.logger);
     return this.track(this.broker.subscribe({ pattern: eventPattern, deliver }));

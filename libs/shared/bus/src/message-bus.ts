@@ -33,6 +33,16 @@ export interface CallOptions extends SendOptions {
   timeoutMs?: number;
 }
 
+export interface ServeOptions {
+  /**
+   * The "MAJOR.MINOR" the handlers implement (default 1.0). They take messages of the same major up
+   * to that minor, and of the previous major: one release of overlap, so that during a rolling
+   * upgrade an old agent and a new API understand each other. A newer message is refused
+   * (BusUnsupportedVersionError), never half-understood.
+   */
+  version?: string;
+}
+
 export const DEFAULT_VERSION = '1.0';
 export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
 /** A cast whose handler fails this many times is dead-lettered instead of retried again. */
@@ -56,10 +66,10 @@ export abstract class MessageBus {
   abstract publish(event: string, payload: unknown, options?: SendOptions): Promise<void>;
 
   /** Serves calls and casts sent to `topic` (one queue shared by all servers of the topic). */
-  abstract serve(topic: string, handlers: Record<string, BusHandler>): Promise<BusSubscription>;
+  abstract serve(topic: string, handlers: Record<string, BusHandler>, options?: ServeOptions): Promise<BusSubscription>;
 
   /** Receives every event matching `eventPattern` (`*` one word, `#` any words); one copy per subscription. */
-  abstract subscribe(eventPattern: string, handler: BusHandler): Promise<BusSubscription>;
+  abstract subscribe(eventPattern: string, handler: BusHandler, options?: ServeOptions): Promise<BusSubscription>;
 
   abstract close(): Promise<void>;
 }

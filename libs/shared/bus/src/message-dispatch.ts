@@ -54,7 +54,8 @@ export async function dispatchRequest(
     return { action: 'ack' };
   }
   const failure = `${outcome.error.name}: ${outcome.error.message}`;
-  if (delivery.deliveries < MAX_DELIVERIES) {
+  // Another delivery would meet the same version.
+  if (delivery.deliveries < MAX_DELIVERIES && outcome.error.name !== 'BusUnsupportedVersionError') {
     logger.warn(`bus: cast ${where} failed (attempt ${delivery.deliveries} of ${MAX_DELIVERIES}), retrying: ${failure}`);
     return { action: 'requeue' };
   }

@@ -1,4 +1,5 @@
-import { DEFAULT_VERSION, type BusMessageMeta, type SendOptions } from './message-bus';
+import { BusUnsupportedVersionError } from './bus.errors';
+import { type BusHandler, DEFAULT_VERSION, type BusMessageMeta, type SendOptions, type ServeOptions } from './message-bus';
 
 /** What travels on the wire for calls, casts and events (JSON), on every transport. */
 export interface RequestEnvelope extends BusMessageMeta {
@@ -33,11 +34,36 @@ export function assertEventPattern(pattern: string): void {
   }
 }
 
-export function newRequest(pattern: string, payload: unknown, options: SendOptions, expiresAt?: number): RequestEnvelope {
-  const version = options.version ?? DEFAULT_VERSION;
+function parseVersion(version: string): [number, number] {
   if (!VERSION.test(version)) {
     throw new TypeError(`Invalid message version "${version}": "MAJOR.MINOR" expected`);
   }
+  const [major, minor] = version.split('.').map(Number);
+  return [major ?? 0, minor ?? 0];
+}
+
+/** Whether handlers implementing `served` take a message of `version` (see ServeOptions). */
+export function acceptsVersion(served: string, version: string): boolean {
+  const [servedMajor, servedMinor] = parseVersion(served);
+  const [major, minor] = parseVersion(version);
+  return (major === servedMajor && minor <= servedMinor) || major === servedMajor - 1;
+}
+
+/** The handler, refusing the messages of versions it does not implement (see ServeOptions). */
+export function versionChecked(handler: BusHandler, options: ServeOptions = {}): BusHandler {
+  const served = options.version ?? DEFAULT_VERSION;
+  parseVersion(served);
+  return (payload, meta) => {
+    if (!acceptsVersion(served, meta.version)) {
+      throw new BusUnsupportedVersionError(`${meta.pattern} ${meta.version} is newer than this side implements (${served}): upgrade it, or send at ${served}`);
+    }
+    return handler(payload, meta);
+  };
+}
+
+export function newRequest(pattern: string, payload: unknown, options: SendOptions, expiresAt?: number): RequestEnvelope {
+  const version = options.version ?? DEFAULT_VERSION;
+  parseVersion(version);
   return {
     pattern,
     version,

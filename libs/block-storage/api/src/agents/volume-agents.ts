@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { type OperationOutcome, VOLUME_AGENT_PATTERNS, VOLUME_SERVER_TOPIC, type VolumeAgentReport } from '@overcast/block-storage/contracts';
+import { type OperationOutcome, VOLUME_AGENT_PATTERNS, VOLUME_SERVER_TOPIC, VOLUME_SERVER_VERSION, type VolumeAgentReport } from '@overcast/block-storage/contracts';
 import { type BusSubscription, MessageBus } from '@overcast/shared/bus';
 import { BackendsService } from '../scheduler/backends.service';
 import { OperationOutcomes } from './operation-outcomes';
@@ -21,10 +21,11 @@ export class VolumeAgents implements OnApplicationBootstrap, OnApplicationShutdo
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.subscription = await this.bus.serve(VOLUME_SERVER_TOPIC, {
+    const handlers = {
       [VOLUME_AGENT_PATTERNS.report]: (report: VolumeAgentReport) => this.report(report),
       [VOLUME_AGENT_PATTERNS.operationDone]: (outcome: OperationOutcome) => this.outcomes.apply(outcome),
-    });
+    };
+    this.subscription = await this.bus.serve(VOLUME_SERVER_TOPIC, handlers, { version: VOLUME_SERVER_VERSION });
     this.sweep = setInterval(
       () => void this.outcomes.failAbandoned().catch((error: unknown) => this.logger.warn(`looking for work abandoned by silent agents failed: ${String(error)}`)),
       ABANDONED_SWEEP_MS,
