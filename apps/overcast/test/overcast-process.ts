@@ -66,7 +66,15 @@ export interface AllInOne {
 /** `overcast aio` on free ports and a fresh data dir, once it says it is up (bootstrapped, all APIs listening). */
 export async function startAllInOne(adminPassword: string, settings: Record<string, string> = {}): Promise<AllInOne> {
   const dataDir = await mkdtemp(join(tmpdir(), 'overcast-aio-'));
-  const env: Record<string, string> = { ...cleanEnvironment(), OVERCAST_DATA_DIR: dataDir, OVERCAST_ADMIN_PASSWORD: adminPassword, ...settings };
+  const env: Record<string, string> = {
+    ...cleanEnvironment(),
+    OVERCAST_DATA_DIR: dataDir,
+    OVERCAST_ADMIN_PASSWORD: adminPassword,
+    // Pretend guests unless a test asks for libvirt: the all-in-one's own default would probe KVM
+    // with a real boot at every start and keep its image cache in the machine's instances directory.
+    OVERCAST_COMPUTE_AGENT_DRIVER: 'fake',
+    ...settings,
+  };
   const urls = {} as AllInOne['urls'];
   for (const service of SERVICES) {
     const port = await freePort();
