@@ -313,7 +313,7 @@ export function describeHypervisorDriverCompliance(name: string, setUp: () => Pr
         // Taken once the source let go: hosts on one machine may share a hypervisor's list.
         const otherBefore = await other.contents();
         const moving = { id: randomUUID(), diskFormat: 'qcow2', size: sink.bytes, fileUrl: 'http://image.invalid/moving-root' };
-        const images = { open: async (image: { id: string }) => (image.id === moving.id ? createReadStream(path) : subject.images.open(image as never)) };
+        const images: ImageFetcher = { open: async (image) => (image.id === moving.id ? createReadStream(path) : subject.images.open(image)) };
         otherHolds = true;
         await other.driver.finishMigration(instance, images, [{ disk: 'root', image: moving }], true);
         expect((await other.driver.listInstances()).find((info) => info.id === instance.id)?.powerState).toBe(POWER_STATE.RUNNING);

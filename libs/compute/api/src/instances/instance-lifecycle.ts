@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { type BootImage, COMPUTE_AGENT_PATTERNS, type InstanceOperation, type InstanceOutcome, POWER_STATE } from '@overcast/compute/contracts';
-import { BlockDeviceMappingEntity, InstanceEntity, type InstanceFault, type InstancePort, type VmState } from '@overcast/compute/data-access';
+import { BlockDeviceMappingEntity, InstanceEntity, type InstancePort, type VmState } from '@overcast/compute/data-access';
 import pLimit from 'p-limit';
 import { DataSource, IsNull, Not, Or } from 'typeorm';
 import { AgentCommands } from '../agents/agent-commands';
@@ -14,7 +14,7 @@ import { InstanceActionsService } from './instance-actions.service';
 import { InstanceMigrations } from './instance-migrations';
 import { ServerVolumesService } from '../volumes/server-volumes.service';
 import { configDriveFor } from './config-drive';
-import { instanceSpec } from './instance-spec';
+import { errorState, instanceSpec } from './instance-spec';
 import { bindInstancePort } from './port-binding';
 
 /** The vm_state each host action leaves a server in when it succeeds. */
@@ -489,8 +489,6 @@ export class InstanceLifecycle implements OnApplicationShutdown {
   }
 
   private async setError(instanceId: string, message: string, changes: Partial<InstanceEntity> = {}): Promise<void> {
-    const fault: InstanceFault = { code: 500, message, created: `${new Date().toISOString().slice(0, 19)}Z` };
-    const vmState: VmState = 'error';
-    await this.setState(instanceId, { ...changes, vmState, fault });
+    await this.setState(instanceId, { ...changes, ...errorState(message) });
   }
 }

@@ -24,7 +24,7 @@ import { NoValidHostError, SchedulerService } from '../scheduler/scheduler.servi
 import { ServerVolumesService } from '../volumes/server-volumes.service';
 import { configDriveFor } from './config-drive';
 import { InstanceActionsService } from './instance-actions.service';
-import { instanceSpec } from './instance-spec';
+import { errorState, instanceSpec } from './instance-spec';
 import { bindInstancePort } from './port-binding';
 
 /** A migration not yet confirmed, reverted or undone. */
@@ -381,7 +381,7 @@ export class InstanceMigrations {
   }
 
   private async setError(instanceId: string, message: string, changes: Partial<InstanceEntity> = {}): Promise<void> {
-    await this.setInstance(instanceId, { ...changes, vmState: 'error', taskState: null, fault: { code: 500, message, created: `${new Date().toISOString().slice(0, 19)}Z` } });
+    await this.setInstance(instanceId, { ...changes, taskState: null, ...errorState(message) });
   }
 }
 

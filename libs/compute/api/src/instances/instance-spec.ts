@@ -25,3 +25,8 @@ export function instanceSpec(instance: InstanceEntity, volumes: BlockDeviceMappi
 export function instanceFlavor(flavor: FlavorEntity): InstanceFlavor {
   return { id: flavor.id, name: flavor.name, vcpus: flavor.vcpus, memoryMb: flavor.memoryMb, rootGb: flavor.rootGb, ephemeralGb: flavor.ephemeralGb, swapMb: flavor.swapMb, extraSpecs: flavor.extraSpecs };
 }
+
+/** An instance in ERROR with Nova's fault (shown on the server) saying why. */
+export function errorState(message: string): Pick<InstanceEntity, 'vmState' | 'fault'> {
+  return { vmState: 'error', fault: { code: 500, message, created: `${new Date().toISOString().slice(0, 19)}Z` } };
+}
