@@ -1,2 +1,3 @@
 export * from './database';
 export * from './unique-violation';
+export * from './expand-contract';

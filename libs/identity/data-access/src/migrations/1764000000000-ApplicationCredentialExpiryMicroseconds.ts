@@ -2,10 +2,11 @@ import { type MigrationInterface, type QueryRunner } from 'typeorm';
 
 /**
  * Keystone shows an application credential's expiry to the microsecond, as the client sent it;
- * JavaScript dates hold milliseconds, so the column keeps Keystone's UTC text instead. (Changing a
- * column's type is not safe beside older code; no release has run the previous schema.)
+ * JavaScript dates hold milliseconds, so the column keeps Keystone's UTC text instead.
  */
 export class ApplicationCredentialExpiryMicroseconds1764000000000 implements MigrationInterface {
+  static readonly contract =
+    'no release read expires_at as a timestamp: its type changed the day the table came, before the first release (and before install.sh existed)';
   name = 'ApplicationCredentialExpiryMicroseconds1764000000000';
 
   async up(runner: QueryRunner): Promise<void> {
