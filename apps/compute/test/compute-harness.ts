@@ -150,7 +150,7 @@ export async function startTestCompute(env: Record<string, string> = {}): Promis
 
 /** A refusal in Nova's error format: `{"<fault>": {"code": status, "message": …}}`. */
 export function expectNovaError(response: ApiResponse, status: number, message?: string | RegExp): void {
-  const faults: Record<number, string> = { 400: 'badRequest', 403: 'forbidden', 404: 'itemNotFound', 409: 'conflictingRequest', 413: 'overLimit' };
+  const faults: Record<number, string> = { 400: 'badRequest', 403: 'forbidden', 404: 'itemNotFound', 409: 'conflictingRequest', 413: 'overLimit', 501: 'notImplemented' };
   expect({ status: response.status, body: response.body }).toEqual({
     status,
     body: { [faults[status] ?? 'computeFault']: { code: status, message: message === undefined ? expect.any(String) : typeof message === 'string' ? message : expect.stringMatching(message) } },

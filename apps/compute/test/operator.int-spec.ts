@@ -1,3 +1,4 @@
+import { COMPUTE_PROTOCOL_VERSION } from '@overcast/compute/contracts';
 import { type ApiClient, eventually, type Json } from '@overcast/shared/testing';
 import { expectNovaError, startTestCompute, type TestCaller, type TestCompute } from './compute-harness';
 
@@ -86,6 +87,9 @@ describe('compute API: the operator and accounting views', () => {
       expect((await admin.get(`/v2.1/os-hypervisors/${hypervisor?.id}`)).body.hypervisor).toEqual(hypervisor);
       expectNovaError(await admin.get('/v2.1/os-hypervisors/42'), 404, "Hypervisor with ID '42' could not be found.");
       expectNovaError(await admin.get('/v2.1/os-hypervisors/00000000-0000-4000-8000-000000000000'), 404);
+      // The agents do not report uptime: Nova's answer for a driver that cannot tell, which the CLI's `hypervisor show` passes over.
+      expectNovaError(await admin.get(`/v2.1/os-hypervisors/${hypervisor?.id}/uptime`), 501, 'The requested functionality is not supported.');
+      expectNovaError(await admin.get('/v2.1/os-hypervisors/00000000-0000-4000-8000-000000000000/uptime'), 404);
     });
 
     it('adds the enabled hosts up in statistics', async () => {
@@ -120,9 +124,19 @@ describe('compute API: the operator and accounting views', () => {
 
     it('is the operator’s: a member gets 403 everywhere', async () => {
       const { id } = (await admin.get('/v2.1/os-hypervisors')).body.hypervisors[0];
-      for (const path of ['', '/detail', '/statistics', `/${id}`, '/host/search', '/host/servers']) {
+      for (const path of ['', '/detail', '/statistics', `/${id}`, `/${id}/uptime`, '/host/search', '/host/servers']) {
         expectNovaError(await alice.get(`/v2.1/os-hypervisors${path}`), 403);
       }
+    });
+  });
+
+  describe('agent protocol versions', () => {
+    it("keeps the version each host's agent reports at, which the service sends it at (docs/architecture.md)", async () => {
+      const rows = await compute.dataSource.query<{ host: string; bus_version: string }[]>('SELECT host, bus_version FROM compute_nodes ORDER BY host');
+      expect(rows).toEqual([
+        { host: 'host-a', bus_version: COMPUTE_PROTOCOL_VERSION },
+        { host: 'host-b', bus_version: COMPUTE_PROTOCOL_VERSION },
+      ]);
     });
   });
 
@@ -228,6 +242,13 @@ describe('compute API: the operator and accounting views', () => {
         const { id } = (await admin.get('/v2.1/os-services?host=host-z')).body.services[0];
         expect((await admin.delete(`/v2.1/os-services/${id}`)).status).toBe(204);
       }
+    });
+  });
+
+  describe('os-aggregates', () => {
+    it('lists no aggregates to admins (none can be made here), and refuses members', async () => {
+      expect((await admin.get('/v2.1/os-aggregates')).body).toEqual({ aggregates: [] });
+      expectNovaError(await alice.get('/v2.1/os-aggregates'), 403);
     });
   });
 

@@ -13,7 +13,7 @@ import { AttachmentsController } from './attachments/attachments.controller';
 import { AttachmentsService } from './attachments/attachments.service';
 import { type BlockStorageSettings } from './block-storage.config';
 import { BLOCK_STORAGE_POLICY } from './block-storage.policy';
-import { BLOCK_STORAGE_SETTINGS } from './block-storage.tokens';
+import { BLOCK_STORAGE_SETTINGS, SCHEDULER_HOST } from './block-storage.tokens';
 import { metadataController } from './common/metadata.controller';
 import { MicroversionInterceptor } from './common/microversion';
 import { TrailingSlashMiddleware } from './common/trailing-slash.middleware';
@@ -67,6 +67,7 @@ export class BlockStorageModule implements NestModule {
       ],
       providers: [
         { provide: BLOCK_STORAGE_SETTINGS, useValue: settings },
+        { provide: SCHEDULER_HOST, useValue: common.host },
         { provide: APP_INTERCEPTOR, useClass: MicroversionInterceptor },
         BackendsService,
         VolumeTypesService,

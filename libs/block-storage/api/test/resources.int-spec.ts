@@ -282,7 +282,8 @@ describe('block-storage types, quotas, messages and operator views (embedded Pos
     expectCinderError(await alice.get(`/v3/${aliceProject}/os-services`), 403);
     const services = (await admin.get(servicesUrl)).body.services;
     expect(services).toEqual([
-      expect.objectContaining({ binary: 'cinder-scheduler', state: 'up', status: 'enabled' }),
+      // The scheduler runs in the API's process, on the host the `host` setting names.
+      expect.objectContaining({ binary: 'cinder-scheduler', host: 'controller-1', state: 'up', status: 'enabled' }),
       { binary: 'cinder-volume', host: 'node1@file', zone: 'az1', status: 'enabled', state: 'up', updated_at: expect.any(String), disabled_reason: null, replication_status: 'disabled', active_backend_id: null, frozen: false },
       expect.objectContaining({ binary: 'cinder-volume', host: 'node1@rbd', zone: 'az2' }),
     ]);

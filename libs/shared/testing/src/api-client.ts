@@ -58,7 +58,8 @@ export function apiClient(baseUrl: string, token?: string): ApiClient {
     }
     const response = await fetch(new URL(path, baseUrl), { method, headers, body });
     const text = await response.text();
-    if (response.status >= 500) {
+    // A server error fails the test where it happens; 501 is an answer (a feature the cloud does not offer).
+    if (response.status >= 500 && response.status !== 501) {
       throw new ServerError(`${method} ${path} answered ${response.status}: ${text}`);
     }
     return { status: response.status, headers: response.headers, body: text === '' ? undefined : (JSON.parse(text) as Json) };

@@ -1,10 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { BackendEntity } from '@overcast/block-storage/data-access';
 import { badRequest, notFound } from '@overcast/shared/core';
-import { hostname } from 'node:os';
 import { DataSource, In } from 'typeorm';
 import { z } from 'zod';
+import { SCHEDULER_HOST } from '../block-storage.tokens';
 import { bodyMember } from '../common/body';
 import { type Caller } from '../common/caller';
 import { type View } from '../common/cinder-list';
@@ -35,10 +35,9 @@ const disableLogReasonSchema = serviceSchema.extend({ disabled_reason: z.string(
  */
 @Injectable()
 export class OperatorService {
-  /** The host Cinder's scheduler service reports. */
-  private readonly host = hostname();
-
   constructor(
+    /** The host Cinder's scheduler service reports. */
+    @Inject(SCHEDULER_HOST) private readonly host: string,
     @InjectDataSource('block-storage') private readonly dataSource: DataSource,
     private readonly backends: BackendsService,
   ) {}

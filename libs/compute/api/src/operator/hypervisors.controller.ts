@@ -32,6 +32,11 @@ export class HypervisorsController {
     return this.hypervisors.show(new Caller(auth, this.policy), id);
   }
 
+  @Get(':id/uptime')
+  uptime(@CurrentAuth() auth: AuthContext, @Param('id') id: string) {
+    return this.hypervisors.uptime(new Caller(auth, this.policy), id);
+  }
+
   @Get(':pattern/search')
   search(@CurrentAuth() auth: AuthContext, @Param('pattern') pattern: string) {
     return this.hypervisors.search(new Caller(auth, this.policy), pattern);

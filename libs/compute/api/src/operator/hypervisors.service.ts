@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { type ComputeNodeEntity } from '@overcast/compute/data-access';
-import { notFound } from '@overcast/shared/core';
+import { notFound, OpenStackError } from '@overcast/shared/core';
 import { type Caller } from '../common/caller';
 import { ComputeHostsService } from '../scheduler/compute-hosts.service';
 import { ComputeNodesRepository, NO_LOAD } from './compute-nodes.repository';
@@ -36,6 +36,18 @@ export class HypervisorsService {
     }
     const [hypervisor] = await this.hypervisors([node]);
     return { hypervisor: hypervisorDetail(hypervisor as Hypervisor) };
+  }
+
+  /**
+   * `GET /os-hypervisors/{id}/uptime`: the agents do not report their host's uptime, so this answers
+   * as Nova does for a driver that cannot tell (501), which clients such as `openstack hypervisor show` expect.
+   */
+  async uptime(caller: Caller, id: string): Promise<never> {
+    caller.enforce(`${RULE}:uptime`);
+    if (!isUuid(id) || (await this.nodes.find(id)) === null) {
+      throw hypervisorNotFound(id);
+    }
+    throw new OpenStackError('notImplemented', 'The requested functionality is not supported.');
   }
 
   async statistics(caller: Caller): Promise<Record<string, unknown>> {

@@ -4,6 +4,7 @@ import { QuotaSetsController } from '../quotas/quota-sets.controller';
 import { QuotaSetsService } from '../quotas/quota-sets.service';
 import { QuotasRepository } from '../quotas/quotas.repository';
 import { QuotasService } from '../quotas/quotas.service';
+import { AggregatesController } from './aggregates.controller';
 import { AvailabilityZonesController } from './availability-zones.controller';
 import { AvailabilityZonesService } from './availability-zones.service';
 import { ComputeNodesRepository } from './compute-nodes.repository';
@@ -23,6 +24,7 @@ export const OPERATOR_CONTROLLERS: Type[] = [
   HypervisorsController,
   ComputeServicesController,
   AvailabilityZonesController,
+  AggregatesController,
   LimitsController,
   QuotaSetsController,
   TenantUsageController,
