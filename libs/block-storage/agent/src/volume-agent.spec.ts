@@ -5,7 +5,7 @@ import {
   type VolumeAgentReport,
   VOLUME_AGENT_PATTERNS,
   VOLUME_SERVER_TOPIC,
-  VOLUME_SERVER_VERSION,
+  VOLUME_PROTOCOL_VERSION,
   volumeAgentTopic,
   type VolumeOperation,
   type VolumeSpec,
@@ -105,7 +105,7 @@ describe('VolumeAgent', () => {
       [VOLUME_AGENT_PATTERNS.report]: (report: VolumeAgentReport) => void reports.push(report),
       [VOLUME_AGENT_PATTERNS.operationDone]: (outcome: OperationOutcome) => void outcomes.push(outcome),
     };
-    await bus.serve(VOLUME_SERVER_TOPIC, server, { version: VOLUME_SERVER_VERSION });
+    await bus.serve(VOLUME_SERVER_TOPIC, server, { version: VOLUME_PROTOCOL_VERSION });
     driver = new RecordingDriver(50);
     images = new ImageDataServer({ cirros: IMAGE_BYTES }, TOKEN);
     await images.start();

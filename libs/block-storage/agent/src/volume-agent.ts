@@ -14,7 +14,7 @@ import {
   type VolumeDriverCapabilities,
   type VolumeOperation,
   type VolumeRequest,
-  VOLUME_SERVER_VERSION,
+  VOLUME_PROTOCOL_VERSION,
 } from '@overcast/block-storage/contracts';
 import { createVolumeDriver, type VolumeDriver } from '@overcast/block-storage/drivers';
 import { type BusHandler, type BusLogger, type BusMessageMeta, type BusSubscription, loggedWork, type MessageBus } from '@overcast/shared/bus';
@@ -77,7 +77,7 @@ export class VolumeAgent {
     for (const backend of backends) {
       this.backends.set(backend.settings.name, backend);
     }
-    this.subscription = await this.bus.serve(volumeAgentTopic(this.settings.host), this.handlers());
+    this.subscription = await this.bus.serve(volumeAgentTopic(this.settings.host), this.handlers(), { version: VOLUME_PROTOCOL_VERSION });
     await this.report();
     this.timer = setInterval(() => void this.reportQuietly(), this.settings.reportIntervalSeconds * 1000);
   }
@@ -224,7 +224,7 @@ export class VolumeAgent {
       backends: await Promise.all([...this.backends.values()].map((backend) => backendReport(backend))),
       startedAt: this.startedAt,
     };
-    await this.bus.cast(VOLUME_SERVER_TOPIC, VOLUME_AGENT_PATTERNS.report, report, { version: VOLUME_SERVER_VERSION });
+    await this.bus.cast(VOLUME_SERVER_TOPIC, VOLUME_AGENT_PATTERNS.report, report, { version: VOLUME_PROTOCOL_VERSION });
   }
 
   /** A report that may fail without stopping anything: the next one says it all again. */

@@ -1,4 +1,4 @@
-import { VOLUME_AGENT_PATTERNS, VOLUME_SERVER_TOPIC, type VolumeAgentReport } from '@overcast/block-storage/contracts';
+import { type BackendReport, VOLUME_AGENT_PATTERNS, VOLUME_SERVER_TOPIC, type VolumeAgentReport } from '@overcast/block-storage/contracts';
 import { type MessageBus, createMessageBus } from '@overcast/shared/bus';
 import { commonSettings, createLogger, loadConfig } from '@overcast/shared/core';
 import { type ApiClient, type ApiResponse, apiClient, createTempDir, eventually, startTokenIssuer, type TestCaller } from '@overcast/shared/testing';
@@ -18,8 +18,10 @@ export interface TestBlockStorage {
   dataSource: DataSource;
   /** A client acting with a fresh token for `caller`. */
   client(caller: TestCaller): Promise<ApiClient>;
-  /** Sends a volume agent's report over the bus, as an agent does, and waits until the service has recorded it. */
-  report(report: VolumeAgentReport): Promise<void>;
+  /** Sends a volume agent's report over the bus, as an agent does (at `version`, default 1.0), and waits until the service has recorded it. */
+  report(report: VolumeAgentReport, version?: string): Promise<void>;
+  /** The service's bus, for agents a test plays. */
+  bus: MessageBus;
   /** Stops the service and removes its database and files. */
   close(): Promise<void>;
 }
@@ -44,6 +46,7 @@ export async function startTestBlockStorage(env: Record<string, string> = {}): P
     const sources = {
       env: {
         OVERCAST_DATA_DIR: dataDir.path,
+        OVERCAST_HOST: 'controller-1',
         OVERCAST_TRANSPORT_URL: `memory://block-storage-${randomUUID()}`,
         OVERCAST_IDENTITY_URL: issuer.url,
         OVERCAST_BLOCK_STORAGE_PORT: '0',
@@ -69,9 +72,10 @@ export async function startTestBlockStorage(env: Record<string, string> = {}): P
       settings,
       dataSource: database.dataSource,
       client: async (caller) => api.as(await issuer.sign(caller)),
-      report: async (report) => {
+      bus,
+      report: async (report, version) => {
         const before = new Date();
-        await bus.cast(VOLUME_SERVER_TOPIC, VOLUME_AGENT_PATTERNS.report, report);
+        await bus.cast(VOLUME_SERVER_TOPIC, VOLUME_AGENT_PATTERNS.report, report, { version });
         const recorded = async () => (await database.dataSource.query<{ n: number }[]>('SELECT count(*)::int AS n FROM backends WHERE host = $1 AND reported_at >= $2', [report.host, before]))[0]?.n;
         if ((await eventually(recorded, (count) => count === report.backends.length)) !== report.backends.length) {
           throw new Error(`the report of ${report.host} was not recorded within 5 s`);
@@ -83,6 +87,19 @@ export async function startTestBlockStorage(env: Record<string, string> = {}): P
     await cleanUp();
     throw error;
   }
+}
+
+/** A thick backend of `totalGb`, so that each GiB placed is a GiB taken. */
+export function thickBackend(name: string, totalGb: number): BackendReport {
+  return {
+    name,
+    volumeBackendName: name,
+    driver: 'fake',
+    storageProtocol: 'fake',
+    availabilityZone: 'nova',
+    capabilities: { cloneImages: false, multiattach: false, extendInUse: false },
+    capacity: { totalCapacityGb: totalGb, freeCapacityGb: totalGb, provisionedCapacityGb: 0, thinProvisioning: false, maxOverSubscriptionRatio: 1, reservedPercentage: 0 },
+  };
 }
 
 /** A refusal in Cinder's error format: `{"<fault>": {"code": status, "message": …}}`. */

@@ -1,23 +1,9 @@
-import { type BackendReport } from '@overcast/block-storage/contracts';
 import { BackendEntity } from '@overcast/block-storage/data-access';
 import { type ApiClient, eventually } from '@overcast/shared/testing';
 import { randomUUID } from 'node:crypto';
-import { expectCinderError, startTestBlockStorage, type TestBlockStorage } from './api-harness';
+import { expectCinderError, startTestBlockStorage, type TestBlockStorage, thickBackend } from './api-harness';
 
 const projectId = () => randomUUID().replace(/-/g, '');
-
-/** A thick backend of `totalGb`, so that each GiB placed is a GiB taken. */
-function thickBackend(name: string, totalGb: number): BackendReport {
-  return {
-    name,
-    volumeBackendName: name,
-    driver: 'fake',
-    storageProtocol: 'fake',
-    availabilityZone: 'nova',
-    capabilities: { cloneImages: false, multiattach: false, extendInUse: false },
-    capacity: { totalCapacityGb: totalGb, freeCapacityGb: totalGb, provisionedCapacityGb: 0, thinProvisioning: false, maxOverSubscriptionRatio: 1, reservedPercentage: 0 },
-  };
-}
 
 // The scheduler, quotas and microversions over the API; no agent answers here, so volumes that are
 // placed stay `creating` (the agent's side is volume-agent.spec and the end-to-end tests).

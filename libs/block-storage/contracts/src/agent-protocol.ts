@@ -3,8 +3,13 @@ import { type BackendCapacity, type Connector, type SnapshotSpec, type VolumeDri
 /** The block-storage service's topic: volume agents report to it and tell it how operations ended. */
 export const VOLUME_SERVER_TOPIC = 'block-storage-server';
 
-/** What the service implements on its topic (the report's `startedAt` came with 1.1); agents report at it. */
-export const VOLUME_SERVER_VERSION = '1.1';
+/**
+ * The version of the volume agents' protocol, on both sides: the service serves its topic and an
+ * agent its own at it, and an agent reports at it, which tells the service what that agent speaks.
+ * The service sends each agent at the older of the two (olderVersion), so during a rolling upgrade
+ * a new service and an old agent understand each other. 1.1: the report's `startedAt`.
+ */
+export const VOLUME_PROTOCOL_VERSION = '1.1';
 
 /** The topic a volume agent serves on its host. */
 export const volumeAgentTopic = (host: string) => `volume.${host}`;

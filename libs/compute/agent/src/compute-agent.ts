@@ -1,6 +1,7 @@
 import { type Connector } from '@overcast/block-storage/contracts';
 import {
   COMPUTE_AGENT_PATTERNS,
+  COMPUTE_PROTOCOL_VERSION,
   COMPUTE_SERVER_TOPIC,
   type ComputeAgentReport,
   computeAgentTopic,
@@ -82,7 +83,7 @@ export class ComputeAgent {
       this.startProblem = errorText(error);
       this.logger.error({ driver: this.driver.driver }, `compute agent: the ${this.driver.driver} hypervisor on ${this.settings.host} is unusable until the agent restarts: ${this.startProblem}`);
     }
-    this.subscription = await this.bus.serve(computeAgentTopic(this.settings.host), this.handlers());
+    this.subscription = await this.bus.serve(computeAgentTopic(this.settings.host), this.handlers(), { version: COMPUTE_PROTOCOL_VERSION });
     await this.report();
     this.timer = setInterval(() => void this.reportQuietly(), this.settings.reportIntervalSeconds * 1000);
   }
@@ -208,7 +209,7 @@ export class ComputeAgent {
       outcome.powerState = powerState;
     }
     try {
-      await this.bus.cast(COMPUTE_SERVER_TOPIC, COMPUTE_AGENT_PATTERNS.operationDone, outcome, { requestId: meta.requestId });
+      await this.bus.cast(COMPUTE_SERVER_TOPIC, COMPUTE_AGENT_PATTERNS.operationDone, outcome, { requestId: meta.requestId, version: COMPUTE_PROTOCOL_VERSION });
     } catch (error) {
       this.logger.error({ request_id: meta.requestId }, `compute agent: the outcome of ${operation.name} ${instanceId} could not be sent: ${errorText(error)}`);
     }
@@ -239,7 +240,7 @@ export class ComputeAgent {
   private async report(): Promise<void> {
     this.lastState = await this.hypervisorState();
     const report: ComputeAgentReport = { host: this.settings.host, startedAt: this.startedAt, ...this.lastState, connector: this.connector() };
-    await this.bus.cast(COMPUTE_SERVER_TOPIC, COMPUTE_AGENT_PATTERNS.report, report);
+    await this.bus.cast(COMPUTE_SERVER_TOPIC, COMPUTE_AGENT_PATTERNS.report, report, { version: COMPUTE_PROTOCOL_VERSION });
   }
 
   /** A report that may fail without stopping anything: the next one says it all again. */

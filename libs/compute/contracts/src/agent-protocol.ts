@@ -4,6 +4,14 @@ import { type BlockDeviceSpec, type HostInventory, type ImageSource, type Instan
 /** The compute service's topic: compute agents report to it and tell it how operations ended. */
 export const COMPUTE_SERVER_TOPIC = 'compute-server';
 
+/**
+ * The version of the compute agents' protocol, on both sides: the service serves its topic and an
+ * agent its own at it, and an agent reports at it, which tells the service what that agent speaks.
+ * The service sends each agent at the older of the two (sendVersion), so during a rolling upgrade
+ * a new service and an old agent understand each other.
+ */
+export const COMPUTE_PROTOCOL_VERSION = '1.0';
+
 /** The topic a compute agent serves on its host. */
 export const computeAgentTopic = (host: string) => `compute.${host}`;
 

@@ -9,6 +9,7 @@ import { ServerGroupEntity, ServerGroupMemberEntity } from './entities/server-gr
 import { ComputeSchema1765000000000 } from './migrations/1765000000000-ComputeSchema';
 import { KeypairId1765100000000 } from './migrations/1765100000000-KeypairId';
 import { Migrations1765200000000 } from './migrations/1765200000000-Migrations';
+import { ComputeNodeBusVersion1765300000000 } from './migrations/1765300000000-ComputeNodeBusVersion';
 
 export * from './entities/compute-node.entity';
 export * from './entities/flavor.entity';
@@ -36,4 +37,4 @@ export const COMPUTE_ENTITIES = [
 ];
 
 /** In the order they apply; each is safe to run with the previous release's code still serving. */
-export const COMPUTE_MIGRATIONS = [ComputeSchema1765000000000, KeypairId1765100000000, Migrations1765200000000];
+export const COMPUTE_MIGRATIONS = [ComputeSchema1765000000000, KeypairId1765100000000, Migrations1765200000000, ComputeNodeBusVersion1765300000000];

@@ -3,6 +3,7 @@ import {
   agentTopic,
   type HostState,
   NETWORK_AGENT_PATTERNS,
+  NETWORK_PROTOCOL_VERSION,
   NETWORK_SERVER_TOPIC,
   type PortStatusReport,
 } from '@overcast/network/contracts';
@@ -46,10 +47,11 @@ export class NetworkAgent {
     for (const note of this.capabilities.notes) {
       this.logger.warn(`network agent (${this.driver.name}): ${note}`);
     }
-    this.subscription = await this.bus.serve(agentTopic(this.settings.host), {
+    const handlers = {
       [NETWORK_AGENT_PATTERNS.hostChanged]: () => this.requestSync(),
       ping: () => ({ host: this.settings.host, role: 'network', time: new Date().toISOString() }),
-    });
+    };
+    this.subscription = await this.bus.serve(agentTopic(this.settings.host), handlers, { version: NETWORK_PROTOCOL_VERSION });
     await this.report();
     await this.requestSync();
     this.timers.push(
@@ -100,11 +102,11 @@ export class NetworkAgent {
       dhcp: this.settings.dhcp,
       l3: this.settings.l3,
     };
-    await this.bus.cast(NETWORK_SERVER_TOPIC, NETWORK_AGENT_PATTERNS.report, report);
+    await this.bus.cast(NETWORK_SERVER_TOPIC, NETWORK_AGENT_PATTERNS.report, report, { version: NETWORK_PROTOCOL_VERSION });
   }
 
   private async sync(): Promise<void> {
-    const state = await this.bus.call<HostState>(NETWORK_SERVER_TOPIC, NETWORK_AGENT_PATTERNS.getHostState, { host: this.settings.host }, { timeoutMs: 30_000 });
+    const state = await this.bus.call<HostState>(NETWORK_SERVER_TOPIC, NETWORK_AGENT_PATTERNS.getHostState, { host: this.settings.host }, { timeoutMs: 30_000, version: NETWORK_PROTOCOL_VERSION });
     const result = await this.driver.apply(state);
     const failed = new Set(result.failedPorts.map((failure) => failure.portId));
     for (const failure of result.failedPorts) {
@@ -115,6 +117,6 @@ export class NetworkAgent {
       active: [...result.wiredPorts, ...servicePortIds(state).filter((id) => !failed.has(id))],
       down: [...failed],
     };
-    await this.bus.cast(NETWORK_SERVER_TOPIC, NETWORK_AGENT_PATTERNS.portStatus, status);
+    await this.bus.cast(NETWORK_SERVER_TOPIC, NETWORK_AGENT_PATTERNS.portStatus, status, { version: NETWORK_PROTOCOL_VERSION });
   }
 }

@@ -3,6 +3,14 @@ import { type NetworkType } from './host-state';
 /** The server's topic: agents report to it and fetch their host's state from it. */
 export const NETWORK_SERVER_TOPIC = 'network-server';
 
+/**
+ * The version of the network agents' protocol, on both sides: the service serves its topic and an
+ * agent its own at it, and an agent reports and asks at it, which tells the service what that agent
+ * speaks. The service sends each agent at the older of the two (sendVersion), so during a rolling
+ * upgrade a new service and an old agent understand each other.
+ */
+export const NETWORK_PROTOCOL_VERSION = '1.0';
+
 /** The topic an agent serves on its host. */
 export const agentTopic = (host: string) => `network.${host}`;
 

@@ -7,6 +7,7 @@ import { SubnetPoolEntity } from './entities/subnet-pool.entity';
 import { SubnetEntity } from './entities/subnet.entity';
 import { NetworkSchema1764200000000 } from './migrations/1764200000000-NetworkSchema';
 import { SubnetPools1764300000000 } from './migrations/1764300000000-SubnetPools';
+import { AgentBusVersion1764350000000 } from './migrations/1764350000000-AgentBusVersion';
 
 export * from './entities/standard-attributes';
 export * from './entities/network.entity';
@@ -34,4 +35,4 @@ export const NETWORK_ENTITIES = [
 ];
 
 /** In the order they apply; each is safe to run with the previous release's code still serving. */
-export const NETWORK_MIGRATIONS = [NetworkSchema1764200000000, SubnetPools1764300000000];
+export const NETWORK_MIGRATIONS = [NetworkSchema1764200000000, SubnetPools1764300000000, AgentBusVersion1764350000000];

@@ -16,3 +16,4 @@ export { createMessageBus, type MessageBusOptions } from './create-message-bus';
 export { BusModule, type BusModuleOptions } from './bus.module';
 export { BusContext, BusServer } from './bus.server';
 export { loggedWork, type NodeAgent, type RunningNodeAgent, serveNodeAgent, startOnOwnBus } from './run-agent';
+export { sendVersion } from './message-envelope';

@@ -1,4 +1,4 @@
-import { decodeReply, decodeRequest, encodeReply, encodeRequest, newRequest } from './message-envelope';
+import { acceptsVersion, decodeReply, decodeRequest, encodeReply, encodeRequest, newRequest, sendVersion } from './message-envelope';
 
 describe('message envelope', () => {
   it('round-trips a request with its metadata', () => {
@@ -33,5 +33,21 @@ describe('message envelope', () => {
     expect(decodeReply('{}')).toBeUndefined();
     expect(decodeReply('{"ok":false,"error":{}}')).toBeUndefined();
     expect(decodeReply('nope')).toBeUndefined();
+  });
+
+  it.each([
+    ['1.1', '1.0', '1.0'],
+    ['1.0', '1.1', '1.0'],
+    ['1.10', '1.9', '1.9'],
+    ['2.0', '1.7', '1.7'],
+    ['1.2', '1.2', '1.2'],
+  ])('sends a side speaking %s a side speaking %s at %s, which that side takes', (ours, theirs, sent) => {
+    expect(sendVersion(ours, theirs)).toBe(sent);
+    expect(acceptsVersion(theirs, sendVersion(ours, theirs))).toBe(true);
+  });
+
+  it('sends a side that never said its version at 1.0, and refuses versions that are not MAJOR.MINOR', () => {
+    expect(sendVersion('1.1', null)).toBe('1.0');
+    expect(() => sendVersion('1', '1.0')).toThrow(TypeError);
   });
 });

@@ -49,6 +49,20 @@ export function acceptsVersion(served: string, version: string): boolean {
   return (major === servedMajor && minor <= servedMinor) || major === servedMajor - 1;
 }
 
+/**
+ * What a side speaking `ours` sends a side that speaks `theirs` (as its reports say; unknown: an
+ * agent from before versions were reported, which speaks 1.0): the older of the two, so that during
+ * a rolling upgrade a newer sender never sends what an older receiver refuses. A minor only adds
+ * optional fields, which an older receiver passes over, and patterns, which the sender must not
+ * use with a receiver that speaks an older minor than they came with.
+ */
+export function sendVersion(ours: string, theirs: string | null | undefined): string {
+  const reported = theirs ?? DEFAULT_VERSION;
+  const [ourMajor, ourMinor] = parseVersion(ours);
+  const [theirMajor, theirMinor] = parseVersion(reported);
+  return theirMajor < ourMajor || (theirMajor === ourMajor && theirMinor < ourMinor) ? reported : ours;
+}
+
 /** The handler, refusing the messages of versions it does not implement (see ServeOptions). */
 export function versionChecked(handler: BusHandler, options: ServeOptions = {}): BusHandler {
   const served = options.version ?? DEFAULT_VERSION;

@@ -22,6 +22,7 @@ const backend = {
   disabledReason: 'maintenance',
   reportedAt: new Date('2025-01-02T03:04:05.000Z'),
   agentStartedAt: null,
+  busVersion: '1.1',
 } satisfies BackendEntity;
 
 describe('hostMatches', () => {

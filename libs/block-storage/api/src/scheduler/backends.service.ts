@@ -41,7 +41,7 @@ export class BackendsService {
    * An agent's report: its backends' capacity and health, as of now. Answers those of its backends
    * that a restarted agent process reports for the first time: what they were given before is lost.
    */
-  async record(report: VolumeAgentReport): Promise<BackendEntity[]> {
+  async record(report: VolumeAgentReport, busVersion: string): Promise<BackendEntity[]> {
     const startedAt = report.startedAt === undefined ? null : new Date(report.startedAt);
     return this.dataSource.transaction(async (manager) => {
       const restarted: BackendEntity[] = [];
@@ -69,6 +69,7 @@ export class BackendsService {
           disabledReason: existing?.disabledReason ?? null,
           reportedAt: new Date(),
           agentStartedAt: startedAt ?? existing?.agentStartedAt ?? null,
+          busVersion,
         });
         if (existing?.agentStartedAt && startedAt && existing.agentStartedAt.getTime() !== startedAt.getTime()) {
           restarted.push(saved);

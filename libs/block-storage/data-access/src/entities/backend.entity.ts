@@ -28,4 +28,6 @@ export class BackendEntity {
   @Column('timestamptz', { name: 'reported_at' }) reportedAt!: Date;
   /** When the reporting agent process started: a new value means a restart, and the loss of what it was given. */
   @Column('timestamptz', { name: 'agent_started_at', nullable: true }) agentStartedAt!: Date | null;
+  /** The protocol version its agent speaks (its reports'); null: reported before versions were recorded (1.0). */
+  @Column('varchar', { length: 16, name: 'bus_version', nullable: true }) busVersion!: string | null;
 }

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { COMPUTE_AGENT_PATTERNS, COMPUTE_SERVER_TOPIC, type ComputeAgentReport, type InstanceOutcome, POWER_STATE } from '@overcast/compute/contracts';
+import { COMPUTE_AGENT_PATTERNS, COMPUTE_PROTOCOL_VERSION, COMPUTE_SERVER_TOPIC, type ComputeAgentReport, type InstanceOutcome, POWER_STATE } from '@overcast/compute/contracts';
 import { ComputeNodeEntity, InstanceEntity } from '@overcast/compute/data-access';
-import { type BusSubscription, MessageBus } from '@overcast/shared/bus';
+import { type BusMessageMeta, type BusSubscription, MessageBus } from '@overcast/shared/bus';
 import { DataSource, In, IsNull, Not } from 'typeorm';
 import { type ComputeSettings } from '../compute.config';
 import { COMPUTE_SETTINGS } from '../compute.tokens';
@@ -25,10 +25,11 @@ export class ComputeAgents implements OnApplicationBootstrap, OnApplicationShutd
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.subscription = await this.bus.serve(COMPUTE_SERVER_TOPIC, {
-      [COMPUTE_AGENT_PATTERNS.report]: (report: ComputeAgentReport) => this.report(report),
+    const handlers = {
+      [COMPUTE_AGENT_PATTERNS.report]: (report: ComputeAgentReport, meta: BusMessageMeta) => this.report(report, meta.version),
       [COMPUTE_AGENT_PATTERNS.operationDone]: (outcome: InstanceOutcome) => this.lifecycle.apply(outcome),
-    });
+    };
+    this.subscription = await this.bus.serve(COMPUTE_SERVER_TOPIC, handlers, { version: COMPUTE_PROTOCOL_VERSION });
     this.sweep = setInterval(
       () => void this.failWorkOfDownHosts().catch((error: unknown) => this.logger.warn(`looking for work stranded on down hosts failed: ${String(error)}`)),
       this.settings.strandedSweepSeconds * 1000,
@@ -46,11 +47,11 @@ export class ComputeAgents implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   /**
-   * Records a report, then syncs power states as Nova does: a guest that stopped (or vanished)
-   * outside Overcast while no task ran on it is SHUTOFF.
+   * Records a report and the protocol version it came at, then syncs power states as Nova does: a
+   * guest that stopped (or vanished) outside Overcast while no task ran on it is SHUTOFF.
    */
-  private async report(report: ComputeAgentReport): Promise<void> {
-    const { restarted } = await this.hosts.record(report);
+  private async report(report: ComputeAgentReport, busVersion: string): Promise<void> {
+    const { restarted } = await this.hosts.record(report, busVersion);
     if (restarted) {
       this.logger.warn(`the compute agent on ${report.host} restarted: failing what its previous process left unfinished`);
       await this.lifecycle.failStranded(report.host, `the compute agent on ${report.host} restarted before the operation ended`, new Date(report.startedAt));

@@ -16,7 +16,7 @@ export class ComputeHostsService {
   ) {}
 
   /** Records a report; answers whether it comes from a new process of a host already known (its earlier work is lost). */
-  async record(report: ComputeAgentReport): Promise<{ node: ComputeNodeEntity; restarted: boolean }> {
+  async record(report: ComputeAgentReport, busVersion: string): Promise<{ node: ComputeNodeEntity; restarted: boolean }> {
     return this.dataSource.transaction(async (manager) => {
       const existing = await manager.findOne(ComputeNodeEntity, { where: { host: report.host }, lock: { mode: 'pessimistic_write' } });
       const startedAt = new Date(report.startedAt);
@@ -31,6 +31,7 @@ export class ComputeHostsService {
         forcedDown: existing?.forcedDown ?? false,
         reportedAt: new Date(),
         agentStartedAt: startedAt,
+        busVersion,
         createdAt: existing?.createdAt ?? new Date(),
       });
       return { node, restarted: existing !== null && existing.agentStartedAt.getTime() !== startedAt.getTime() };

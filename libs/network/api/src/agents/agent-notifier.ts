@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { agentTopic, NETWORK_AGENT_PATTERNS } from '@overcast/network/contracts';
-import { MessageBus } from '@overcast/shared/bus';
+import { agentTopic, NETWORK_AGENT_PATTERNS, NETWORK_PROTOCOL_VERSION } from '@overcast/network/contracts';
+import { MessageBus, sendVersion } from '@overcast/shared/bus';
 import { AgentsService } from './agents.service';
 
 /**
@@ -18,9 +18,10 @@ export class AgentNotifier {
   ) {}
 
   async hostsChanged(): Promise<void> {
-    const hosts = new Set((await this.agents.working()).map((agent) => agent.host));
-    for (const host of hosts) {
-      await this.bus.cast(agentTopic(host), NETWORK_AGENT_PATTERNS.hostChanged, {}).catch((error: unknown) => {
+    // One agent per host serves its topic; the version is that agent's, the older of ours and its own.
+    const versions = new Map((await this.agents.working()).map((agent) => [agent.host, sendVersion(NETWORK_PROTOCOL_VERSION, agent.busVersion)]));
+    for (const [host, version] of versions) {
+      await this.bus.cast(agentTopic(host), NETWORK_AGENT_PATTERNS.hostChanged, {}, { version }).catch((error: unknown) => {
         this.logger.warn(`could not notify the agent on ${host}: ${(error as Error).message}`);
       });
     }

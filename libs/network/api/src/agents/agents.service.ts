@@ -17,8 +17,8 @@ export class AgentsService {
     @Inject(NETWORK_SETTINGS) private readonly settings: NetworkSettings,
   ) {}
 
-  /** Records an agent's report (its heartbeat); a new agent, or one that restarted, gets `started_at` now. */
-  async record(report: AgentReport, firstReport: boolean): Promise<AgentEntity> {
+  /** Records an agent's report (its heartbeat) and its protocol version; a new agent, or one that restarted, gets `started_at` now. */
+  async record(report: AgentReport, busVersion: string, firstReport: boolean): Promise<AgentEntity> {
     const now = new Date();
     const repository = this.dataSource.getRepository(AgentEntity);
     const existing = await repository.findOneBy({ host: report.host, agentType: report.agentType });
@@ -40,6 +40,7 @@ export class AgentsService {
       configurations: { driver: report.driver, tunnel_ip: report.tunnelIp ?? null, network_types: report.networkTypes, physical_networks: report.physicalNetworks, dhcp: report.dhcp, l3: report.l3 },
       heartbeatTimestamp: now,
       startedAt: firstReport ? now : agent.startedAt,
+      busVersion,
     });
     return repository.save(agent);
   }

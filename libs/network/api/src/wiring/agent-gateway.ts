@@ -1,8 +1,8 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { type AgentReport, NETWORK_AGENT_PATTERNS, NETWORK_SERVER_TOPIC, type PortStatusReport } from '@overcast/network/contracts';
+import { type AgentReport, NETWORK_AGENT_PATTERNS, NETWORK_PROTOCOL_VERSION, NETWORK_SERVER_TOPIC, type PortStatusReport } from '@overcast/network/contracts';
 import { FloatingIpEntity, PortEntity } from '@overcast/network/data-access';
-import { type BusSubscription, MessageBus } from '@overcast/shared/bus';
+import { type BusMessageMeta, type BusSubscription, MessageBus } from '@overcast/shared/bus';
 import { DataSource, In } from 'typeorm';
 import { AgentNotifier } from '../agents/agent-notifier';
 import { AgentsService } from '../agents/agents.service';
@@ -32,22 +32,26 @@ export class AgentGateway implements OnApplicationBootstrap, OnApplicationShutdo
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.subscription = await this.bus.serve(NETWORK_SERVER_TOPIC, {
-      [NETWORK_AGENT_PATTERNS.report]: (report: AgentReport) => this.report(report),
+    const handlers = {
+      [NETWORK_AGENT_PATTERNS.report]: (report: AgentReport, meta: BusMessageMeta) => this.report(report, meta.version),
       [NETWORK_AGENT_PATTERNS.getHostState]: ({ host }: { host: string }) => this.hostStates.stateOf(host),
       [NETWORK_AGENT_PATTERNS.portStatus]: (report: PortStatusReport) => this.portStatus(report),
-    });
+    };
+    this.subscription = await this.bus.serve(NETWORK_SERVER_TOPIC, handlers, { version: NETWORK_PROTOCOL_VERSION });
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.subscription?.close();
   }
 
-  /** A heartbeat; an agent seen for the first time (or back after a restart of this server) may change where DHCP runs. */
-  private async report(report: AgentReport): Promise<void> {
+  /**
+   * A heartbeat, with the protocol version it came at; an agent seen for the first time (or back
+   * after a restart of this server) may change where DHCP runs.
+   */
+  private async report(report: AgentReport, busVersion: string): Promise<void> {
     const key = `${report.agentType}@${report.host}`;
     const first = !this.knownAgents.has(key);
-    await this.agents.record(report, first);
+    await this.agents.record(report, busVersion, first);
     if (first) {
       this.knownAgents.add(key);
       this.logger.log(`network agent on ${report.host} (${report.driver}) reported`);

@@ -16,6 +16,8 @@ export class AgentEntity {
   @Column('timestamptz', { name: 'created_at' }) createdAt!: Date;
   @Column('timestamptz', { name: 'started_at' }) startedAt!: Date;
   @Column('timestamptz', { name: 'heartbeat_timestamp' }) heartbeatTimestamp!: Date;
+  /** The protocol version the agent speaks (its reports'); null: reported before versions were recorded (1.0). */
+  @Column('varchar', { length: 16, name: 'bus_version', nullable: true }) busVersion!: string | null;
 }
 
 @Entity('quotas')
