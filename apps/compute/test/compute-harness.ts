@@ -4,7 +4,7 @@ import { type FakeHypervisorDriver } from '@overcast/compute/drivers';
 import { type ServiceName, type StartedService, startService, stopService } from '@overcast/overcast/runtime';
 import { createMessageBus, type MessageBus } from '@overcast/shared/bus';
 import { commonSettings, type ConfigSources, createLogger, loadConfig } from '@overcast/shared/core';
-import { type ApiClient, type ApiResponse, apiClient, createTempDir, eventually, startTokenIssuer, type TestCaller } from '@overcast/shared/testing';
+import { type ApiClient, type ApiResponse, apiClient, createTempDir, eventually, SHARED_EMBEDDED_TEMPLATE, startTokenIssuer, type TestCaller } from '@overcast/shared/testing';
 import { randomUUID } from 'node:crypto';
 import { type DataSource } from 'typeorm';
 
@@ -62,6 +62,7 @@ export async function startTestCompute(env: Record<string, string> = {}): Promis
     cleanups.push(() => dataDir.remove());
     const baseEnv: Record<string, string> = {
       OVERCAST_DATA_DIR: dataDir.path,
+      ...SHARED_EMBEDDED_TEMPLATE,
       OVERCAST_TRANSPORT_URL: `memory://compute-${randomUUID()}`,
       OVERCAST_IDENTITY_URL: issuer.url,
       OVERCAST_COMPUTE_PORT: '0',

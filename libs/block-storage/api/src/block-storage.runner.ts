@@ -5,7 +5,7 @@ import { type BlockStorageSettings } from './block-storage.config';
 import { BlockStorageModule } from './block-storage.module';
 
 export function openBlockStorageDatabase(common: CommonSettings, settings: BlockStorageSettings): Promise<Database> {
-  return openDatabase({ url: settings.databaseUrl, dataDir: common.dataDir, service: 'block-storage', entities: BLOCK_STORAGE_ENTITIES, migrations: BLOCK_STORAGE_MIGRATIONS });
+  return openDatabase({ url: settings.databaseUrl, dataDir: common.dataDir, embeddedTemplate: common.embeddedDatabaseTemplate, service: 'block-storage', entities: BLOCK_STORAGE_ENTITIES, migrations: BLOCK_STORAGE_MIGRATIONS });
 }
 
 /** Serves the block-storage API on an open, migrated database; refuses a schema that is behind the code. */

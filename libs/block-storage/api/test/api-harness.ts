@@ -1,7 +1,7 @@
 import { type BackendReport, VOLUME_AGENT_PATTERNS, VOLUME_SERVER_TOPIC, type VolumeAgentReport } from '@overcast/block-storage/contracts';
 import { type MessageBus, createMessageBus } from '@overcast/shared/bus';
 import { commonSettings, createLogger, loadConfig } from '@overcast/shared/core';
-import { type ApiClient, type ApiResponse, apiClient, createTempDir, eventually, startTokenIssuer, type TestCaller } from '@overcast/shared/testing';
+import { type ApiClient, type ApiResponse, apiClient, createTempDir, eventually, SHARED_EMBEDDED_TEMPLATE, startTokenIssuer, type TestCaller } from '@overcast/shared/testing';
 import { randomUUID } from 'node:crypto';
 import { type DataSource } from 'typeorm';
 import { type BlockStorageSettings, blockStorageSettings, openBlockStorageDatabase, startBlockStorage } from '../src';
@@ -46,6 +46,7 @@ export async function startTestBlockStorage(env: Record<string, string> = {}): P
     const sources = {
       env: {
         OVERCAST_DATA_DIR: dataDir.path,
+        ...SHARED_EMBEDDED_TEMPLATE,
         OVERCAST_HOST: 'controller-1',
         OVERCAST_TRANSPORT_URL: `memory://block-storage-${randomUUID()}`,
         OVERCAST_IDENTITY_URL: issuer.url,

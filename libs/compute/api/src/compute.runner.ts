@@ -6,7 +6,7 @@ import { legacyV2Paths } from './common/legacy-v2';
 import { ComputeModule } from './compute.module';
 
 export function openComputeDatabase(common: CommonSettings, settings: ComputeSettings): Promise<Database> {
-  return openDatabase({ url: settings.databaseUrl, dataDir: common.dataDir, service: 'compute', entities: COMPUTE_ENTITIES, migrations: COMPUTE_MIGRATIONS });
+  return openDatabase({ url: settings.databaseUrl, dataDir: common.dataDir, embeddedTemplate: common.embeddedDatabaseTemplate, service: 'compute', entities: COMPUTE_ENTITIES, migrations: COMPUTE_MIGRATIONS });
 }
 
 /** Serves the compute API on an open, migrated database; refuses a schema that is behind the code. */

@@ -8,7 +8,7 @@ import { KeyStore } from './keys/key-store';
 import { loadRecentRevocations } from './revocations/revocation.service';
 
 export function openIdentityDatabase(common: CommonSettings, settings: IdentitySettings): Promise<Database> {
-  return openDatabase({ url: settings.databaseUrl, dataDir: common.dataDir, service: 'identity', entities: IDENTITY_ENTITIES, migrations: IDENTITY_MIGRATIONS });
+  return openDatabase({ url: settings.databaseUrl, dataDir: common.dataDir, embeddedTemplate: common.embeddedDatabaseTemplate, service: 'identity', entities: IDENTITY_ENTITIES, migrations: IDENTITY_MIGRATIONS });
 }
 
 export function identityKeyDir(common: CommonSettings, settings: IdentitySettings): string {

@@ -8,7 +8,7 @@ import { type ImageSettings, type StoreSettings } from './image.config';
 import { ImageModule } from './image.module';
 
 export function openImageDatabase(common: CommonSettings, settings: ImageSettings): Promise<Database> {
-  return openDatabase({ url: settings.databaseUrl, dataDir: common.dataDir, service: 'image', entities: IMAGE_ENTITIES, migrations: IMAGE_MIGRATIONS });
+  return openDatabase({ url: settings.databaseUrl, dataDir: common.dataDir, embeddedTemplate: common.embeddedDatabaseTemplate, service: 'image', entities: IMAGE_ENTITIES, migrations: IMAGE_MIGRATIONS });
 }
 
 /** A configured store, with a file store's directory defaulting to `<dataDir>/image/<id>`. */

@@ -5,7 +5,7 @@ import { type NetworkSettings } from './network.config';
 import { NetworkModule } from './network.module';
 
 export function openNetworkDatabase(common: CommonSettings, settings: NetworkSettings): Promise<Database> {
-  return openDatabase({ url: settings.databaseUrl, dataDir: common.dataDir, service: 'network', entities: NETWORK_ENTITIES, migrations: NETWORK_MIGRATIONS });
+  return openDatabase({ url: settings.databaseUrl, dataDir: common.dataDir, embeddedTemplate: common.embeddedDatabaseTemplate, service: 'network', entities: NETWORK_ENTITIES, migrations: NETWORK_MIGRATIONS });
 }
 
 /** Serves the network API on an open, migrated database; refuses a schema that is behind the code. */

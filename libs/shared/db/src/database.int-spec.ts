@@ -1,5 +1,5 @@
 import { createTestDatabase, type TestDatabase } from '@overcast/shared/testing';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type MigrationInterface, type QueryRunner } from 'typeorm';
@@ -66,5 +66,38 @@ describe.each(['embedded', 'postgres'] as const)('openDatabase (%s)', (mode) => 
   it('recognises a unique violation', async () => {
     const error = await database.dataSource.query(`INSERT INTO thing (id) VALUES ('a')`).catch((e: unknown) => e);
     expect(isUniqueViolation(error)).toBe(true);
+  });
+});
+
+describe('embedded databases of one data dir', () => {
+  let dataDir: string;
+  const opened: Database[] = [];
+  const open = async (service: string) => {
+    const database = await openDatabase({ url: 'embedded', dataDir, service, entities: [], migrations: [CreateThings1700000000000] });
+    opened.push(database);
+    return database;
+  };
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'overcast-db-'));
+  });
+
+  afterAll(async () => {
+    await Promise.all(opened.map((database) => database.close()));
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('start side by side from one pristine cluster, kept for the next one, which starts as a copy of it', async () => {
+    const first = await Promise.all(['a', 'b', 'c'].map(open));
+    for (const database of first) {
+      expect(await database.migrate()).toEqual(['CreateThings1700000000000']);
+    }
+    expect((await readdir(join(dataDir, 'db'))).sort()).toEqual(['.initdb', 'a', 'b', 'c']);
+
+    // A mark in the kept cluster shows up in the next database: it was copied, not made by initdb.
+    await writeFile(join(dataDir, 'db', '.initdb', 'copied-from-template'), '');
+    const next = await open('d');
+    expect(await next.migrate()).toEqual(['CreateThings1700000000000']);
+    expect(await readdir(join(dataDir, 'db', 'd'))).toContain('copied-from-template');
   });
 });

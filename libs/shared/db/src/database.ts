@@ -7,6 +7,8 @@ export interface DatabaseOptions {
   url: string;
   /** Where embedded data lives (`<dataDir>/db/<service>`). */
   dataDir: string;
+  /** The pristine cluster a new embedded database is copied from, made there on first use (default `<dataDir>/db/.initdb`). */
+  embeddedTemplate?: string;
   service: string;
   entities: MixedList<EntitySchema | (new () => unknown)>;
   migrations: MixedList<new () => unknown>;
@@ -33,7 +35,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   let embedded: EmbeddedPostgres | undefined;
   let connection: { url: string } | { host: string; port: number; username: string; database: string };
   if (options.url === 'embedded') {
-    embedded = await startEmbeddedPostgres(join(options.dataDir, 'db', options.service), poolSize + 2);
+    embedded = await startEmbeddedPostgres(join(options.dataDir, 'db', options.service), options.embeddedTemplate ?? join(options.dataDir, 'db', '.initdb'), poolSize + 2);
     connection = { host: embedded.socketDir, port: embedded.port, username: 'postgres', database: 'postgres' };
   } else {
     connection = { url: options.url };

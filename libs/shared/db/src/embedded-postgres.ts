@@ -2,9 +2,9 @@ import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /** The Postgres wire port PGlite answers on; it only names the socket file (`.s.PGSQL.<port>`). */
 const SOCKET_PORT = 5432;
@@ -24,10 +24,7 @@ const [pglite, dataDir] = process.argv.slice(1);
 require(pglite).PGlite.create({ dataDir }).then((db) => db.close());
 `;
 
-async function initializeDataDir(dataDir: string): Promise<void> {
-  if (existsSync(join(dataDir, 'PG_VERSION'))) {
-    return;
-  }
+async function runInitdb(dataDir: string): Promise<void> {
   const child = spawn(process.execPath, ['-e', INITDB_SCRIPT, require.resolve('@electric-sql/pglite'), dataDir], { stdio: ['ignore', 'ignore', 'pipe'] });
   let errors = '';
   child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
@@ -35,6 +32,50 @@ async function initializeDataDir(dataDir: string): Promise<void> {
     child.once('error', reject);
     child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`initializing the embedded database in ${dataDir} failed: ${errors.trim()}`))));
   });
+}
+
+const isCluster = (dataDir: string) => existsSync(join(dataDir, 'PG_VERSION'));
+
+/**
+ * Fills a fresh directory beside `target` and renames it into place, so that `target` is never half
+ * made (a crash, a full disk) and another process making the same one at once costs time, not data.
+ */
+async function createWhole(target: string, fill: (staging: string) => Promise<void>): Promise<void> {
+  const staging = await mkdtemp(`${target}-`);
+  try {
+    await fill(staging);
+    await rename(staging, target).catch((error: unknown) => {
+      if (!isCluster(target)) {
+        throw error;
+      }
+    });
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/** Templates this process is making: the all-in-one's five services start side by side. */
+const templatesBeingMade = new Map<string, Promise<void>>();
+
+/**
+ * A new database starts as a copy of the pristine cluster kept at `template`, made on first use:
+ * initdb costs seconds of CPU, and its cluster is the same for every service.
+ */
+async function initializeDataDir(dataDir: string, template: string): Promise<void> {
+  if (isCluster(dataDir)) {
+    return;
+  }
+  if (!isCluster(template)) {
+    let making = templatesBeingMade.get(template);
+    if (making === undefined) {
+      making = mkdir(dirname(template), { recursive: true, mode: 0o700 })
+        .then(() => createWhole(template, runInitdb))
+        .finally(() => templatesBeingMade.delete(template));
+      templatesBeingMade.set(template, making);
+    }
+    await making;
+  }
+  await createWhole(dataDir, (staging) => cp(template, staging, { recursive: true }));
 }
 
 export interface EmbeddedPostgres {
@@ -49,9 +90,9 @@ export interface EmbeddedPostgres {
  * private 0700 directory, so the same `pg` driver and SQL run in both modes and no other local
  * user can reach the trust-authenticated database.
  */
-export async function startEmbeddedPostgres(dataDir: string, maxConnections: number): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(dataDir: string, template: string, maxConnections: number): Promise<EmbeddedPostgres> {
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  await initializeDataDir(dataDir);
+  await initializeDataDir(dataDir, template);
   const db = await PGlite.create({ dataDir, startParams: START_PARAMS });
   const socketDir = await mkdtemp(join(tmpdir(), 'overcast-pg-'));
   const server = new PGLiteSocketServer({ db, path: join(socketDir, `.s.PGSQL.${SOCKET_PORT}`), maxConnections });

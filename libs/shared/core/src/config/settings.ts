@@ -50,6 +50,11 @@ export const setting = {
 /** Settings every service process shares. */
 export const commonSettings = z.object({
   dataDir: setting.string().default('./data'),
+  /**
+   * The pristine cluster each embedded database starts as a copy of, made there on first use
+   * (default `<dataDir>/db/.initdb`); all-in-ones on one machine may share one.
+   */
+  embeddedDatabaseTemplate: setting.string().optional(),
   transportUrl: setting.transportUrl().default('memory://'),
   region: setting.string().default('RegionOne'),
   /** This node's name: agents serve `<role>.<host>` on the bus. */
