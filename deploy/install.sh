@@ -514,8 +514,9 @@ install_code() {
   else
     local changes
     # Left out: what the checkout builds or runs locally. --delete removes files the new
-    # version no longer has; excluded paths (node_modules) are never deleted.
-    changes=$(rsync -a --delete --itemize-changes --chown=0:0 --chmod=u+w,go+rX,go-w \
+    # version no longer has; excluded paths (node_modules) are never deleted. A directory's
+    # time is not copied: one that changed only by a file come and gone (a log) is no new code.
+    changes=$(rsync -a --omit-dir-times --delete --itemize-changes --chown=0:0 --chmod=u+w,go+rX,go-w \
       --exclude=/.git/ --exclude=/node_modules/ --exclude=/data/ --exclude=/dist/ --exclude=/tmp/ \
       --exclude=/.nx/ --exclude=/coverage/ --exclude='*.log' \
       "$SOURCE_DIR/" "$ROOT$INSTALL_DIR/")

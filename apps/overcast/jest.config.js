@@ -2,5 +2,4 @@ module.exports = {
   displayName: 'overcast',
   preset: '../../jest.preset.js',
   rootDir: '.',
-  testSequencer: './test/slow-first.sequencer.js',
 };

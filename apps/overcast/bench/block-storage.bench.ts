@@ -5,7 +5,7 @@
 //    with p50/p99 of each volume's time to `available`.
 // 2. Times a 1 GiB volume made from a 1 GiB raw image (download from the image service, check,
 //    convert to qcow2) against a plain `qemu-img convert` of the same file: the physical limit.
-import { passwordAuthRequest } from '@overcast/shared/testing';
+import { passwordAuthRequest, startAllInOne } from '@overcast/shared/testing';
 import { execFile } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
@@ -13,7 +13,6 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { startAllInOne } from '../test/overcast-process';
 
 const run = promisify(execFile);
 const ADMIN_PASSWORD = 'bench-admin-password';

@@ -14,7 +14,7 @@
 //    timed from `POST /servers` to ACTIVE and to the guest's `OVERCAST-GUEST-UP` and
 //    `OVERCAST-READY` on its console (polled with os-getConsoleOutput); then deleted, and checked
 //    that no domain and no instance directory are left.
-import { GUEST_MARKER, type LibvirtDaemons, passwordAuthRequest, startLibvirt, testGuestImage, whyNoLibvirt } from '@overcast/shared/testing';
+import { type AllInOne, GUEST_MARKER, type LibvirtDaemons, passwordAuthRequest, startAllInOne, startLibvirt, testGuestImage, whyNoLibvirt } from '@overcast/shared/testing';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -23,7 +23,6 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { type AllInOne, startAllInOne } from '../test/overcast-process';
 
 const run = promisify(execFile);
 const ADMIN_PASSWORD = 'bench-admin-password';

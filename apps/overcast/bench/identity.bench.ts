@@ -9,9 +9,8 @@ import autocannon from 'autocannon';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestDatabase, freePort, passwordAuthRequest } from '@overcast/shared/testing';
+import { API_SERVICES, cleanEnvironment, createTestDatabase, freePort, overcast, passwordAuthRequest, startOvercast, waitForOutput, waitUntilHealthy } from '@overcast/shared/testing';
 import { type Daemon } from '@overcast/shared/testing';
-import { cleanEnvironment, overcast, SERVICES, startOvercast, waitForOutput, waitUntilHealthy } from '../test/overcast-process';
 
 const ADMIN_PASSWORD = 'bench-admin-password';
 const DURATION_SECONDS = Number(process.env['BENCH_DURATION'] ?? 10);
@@ -20,7 +19,7 @@ const DURATION_SECONDS = Number(process.env['BENCH_DURATION'] ?? 10);
 async function childEnv(dataDir: string, extra: Record<string, string> = {}): Promise<{ env: Record<string, string>; urls: Record<string, string> }> {
   const env: Record<string, string> = { ...cleanEnvironment(), OVERCAST_DATA_DIR: dataDir, OVERCAST_ADMIN_PASSWORD: ADMIN_PASSWORD, OVERCAST_LOG_LEVEL: 'warn', ...extra };
   const urls: Record<string, string> = {};
-  for (const service of SERVICES) {
+  for (const service of API_SERVICES) {
     const port = await freePort();
     env[`OVERCAST_${service.toUpperCase().replace('-', '_')}_PORT`] = String(port);
     urls[service] = `http://127.0.0.1:${port}`;
@@ -97,7 +96,7 @@ async function benchIdentity(): Promise<string[]> {
   const dataDir = await mkdtemp(join(tmpdir(), 'overcast-bench-identity-'));
   const { env, urls } = await childEnv(dataDir, {
     OVERCAST_IDENTITY_DATABASE_URL: database.url,
-    ...Object.fromEntries(SERVICES.filter((service) => service !== 'identity').map((service) => [`OVERCAST_${service.toUpperCase().replace('-', '_')}_SERVICE_PASSWORD`, `${service}-bench`])),
+    ...Object.fromEntries(API_SERVICES.filter((service) => service !== 'identity').map((service) => [`OVERCAST_${service.toUpperCase().replace('-', '_')}_SERVICE_PASSWORD`, `${service}-bench`])),
   });
   const baseUrl = urls['identity'] as string;
   let identity: Daemon | undefined;

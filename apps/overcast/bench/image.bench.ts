@@ -11,8 +11,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
-import { passwordAuthRequest } from '@overcast/shared/testing';
-import { startAllInOne } from '../test/overcast-process';
+import { passwordAuthRequest, startAllInOne } from '@overcast/shared/testing';
 
 const run = promisify(execFile);
 const SIZE_MIB = Number(process.env['BENCH_IMAGE_MIB'] ?? 1024);

@@ -4,9 +4,8 @@
 // Creates 1,000 ports on one network with 16 in flight and prints ports/s with p50/p99 latency,
 // then the latency of listing them by network, then how long a port takes from its binding to a
 // host (PUT binding:host_id) to ACTIVE, wired by the Linux bridge agent.
-import { NetnsLab, passwordAuthRequest } from '@overcast/shared/testing';
+import { NetnsLab, passwordAuthRequest, startAllInOne } from '@overcast/shared/testing';
 import { setTimeout as delay } from 'node:timers/promises';
-import { startAllInOne } from '../test/overcast-process';
 
 const ADMIN_PASSWORD = 'bench-admin-password';
 const PORTS = Number(process.env['BENCH_NETWORK_PORTS'] ?? 1000);

@@ -3,9 +3,8 @@ import { createPrivateKey } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { eventually } from '@overcast/shared/testing';
+import { type AllInOne, eventually, startAllInOne } from '@overcast/shared/testing';
 import { SignJWT } from 'jose';
-import { type AllInOne, startAllInOne } from './overcast-process';
 
 const run = promisify(execFile);
 const ADMIN_PASSWORD = 'e2e-admin-password';
@@ -36,7 +35,7 @@ describe('all-in-one with the openstack CLI', () => {
     dataDir = aio.dataDir;
     identityUrl = aio.urls.identity;
     computeUrl = aio.urls.compute;
-  }, 60_000);
+  }, 180_000);
 
   afterAll(() => aio?.close());
 

@@ -1,4 +1,4 @@
-import { createTestDatabase, createTestVhost, type Daemon, eventually, freePort, passwordAuthRequest, type TestDatabase, type TestVhost } from '@overcast/shared/testing';
+import { cleanEnvironment, createTestDatabase, createTestVhost, type Daemon, eventually, freePort, overcast, passwordAuthRequest, startOvercast, type TestDatabase, type TestVhost, waitUntilHealthy } from '@overcast/shared/testing';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import { execFile } from 'node:child_process';
 import { createPrivateKey, createPublicKey } from 'node:crypto';
@@ -6,7 +6,6 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { cleanEnvironment, overcast, startOvercast, waitUntilHealthy } from './overcast-process';
 
 const run = promisify(execFile);
 const ADMIN_PASSWORD = 'multi-node-admin-password';

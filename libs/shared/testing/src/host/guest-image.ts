@@ -24,6 +24,8 @@ export interface GuestImage {
  * - `OVERCAST-IP <addr>` (or `none`) after DHCP on eth0, then `OVERCAST-PING-GATEWAY ok|fail`;
  * - `OVERCAST-CONFIG-DRIVE <uuid>` and `OVERCAST-USER-DATA <first line>` from a config drive (or `OVERCAST-CONFIG-DRIVE none`);
  * - `OVERCAST-READY` once all of that is done; then `OVERCAST-DISK-ADDED vdX` / `OVERCAST-DISK-REMOVED vdX` as disks come and go.
+ * User data that is a script (`#!` first) is run after `OVERCAST-READY`, as cloud-init would, by
+ * busybox sh with every busybox applet on its PATH; what it prints goes to the console.
  * The ACPI power button (virsh shutdown) prints `OVERCAST-POWER-BUTTON` and powers it off.
  */
 export const GUEST_MARKER = {
@@ -72,6 +74,8 @@ $B mount -t sysfs sys /sys
 $B mount -t devtmpfs dev /dev
 exec > /dev/ttyS0 2>&1
 echo ${GUEST_MARKER.up}
+$B --install -s /bin
+export PATH=/bin
 for m in $($B cat /lib/modules/load-order); do $B insmod /lib/modules/$m.ko; done
 disks() { for d in /sys/block/vd*; do [ -e "$d" ] && $B basename "$d"; done | $B tr '\\n' ' '; }
 # virtio devices are probed asynchronously after insmod: wait (up to 5 s) for the NIC.
@@ -93,13 +97,17 @@ for d in $(disks); do
   if $B mount -t iso9660 -o ro /dev/$d /mnt 2> /dev/null; then
     if [ -f /mnt/openstack/latest/meta_data.json ]; then
       found=$($B grep -o '"uuid": *"[^"]*"' /mnt/openstack/latest/meta_data.json | $B head -n 1 | $B sed 's/.*"\\([^"]*\\)"$/\\1/')
-      [ -f /mnt/openstack/latest/user_data ] && echo "${GUEST_MARKER.userData} $($B head -n 1 /mnt/openstack/latest/user_data)"
+      if [ -f /mnt/openstack/latest/user_data ]; then
+        echo "${GUEST_MARKER.userData} $($B head -n 1 /mnt/openstack/latest/user_data)"
+        [ "$($B head -c 2 /mnt/openstack/latest/user_data)" = '#!' ] && $B cp /mnt/openstack/latest/user_data /tmp/user-data
+      fi
     fi
     $B umount /mnt
   fi
 done
 echo "${GUEST_MARKER.configDrive} $found"
 echo ${GUEST_MARKER.ready}
+[ -f /tmp/user-data ] && $B sh /tmp/user-data &
 old=$(disks)
 while true; do
   $B sleep 0.5

@@ -1,6 +1,7 @@
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { eventually } from '../eventually';
 import { isAlive, runCommand } from './processes';
@@ -154,4 +155,60 @@ export async function startLibvirt(timeoutMs = 60_000): Promise<LibvirtDaemons> 
         await rm(STARTED_BY_TESTS, { force: true });
       }),
   };
+}
+
+/** libvirt's state directories, each replaced for a namespaced daemon by one of its own (the name under its directory). */
+const LIBVIRT_STATE: [string, string][] = [
+  ['/run/libvirt', 'run'],
+  ['/var/lib/libvirt', 'lib'],
+  ['/var/log/libvirt', 'log'],
+  ['/var/cache/libvirt', 'cache'],
+  ['/etc/libvirt', 'etc'],
+];
+
+/**
+ * A libvirtd of a simulated host, started inside its network namespace so that QEMU runs there and
+ * opens the taps its agents make there. It gets a private mount namespace in which its own copies
+ * of libvirt's state directories (sockets, domains, logs, configuration) lie over the machine's,
+ * so it never meets the machine's libvirtd; from outside it is reached through its socket
+ * (`qemu:///system?socket=…`). Its guests' files must be outside those directories.
+ */
+export async function startLibvirtInNamespace(namespace: string, directory: string, timeoutMs = 60_000): Promise<LibvirtDaemons> {
+  await mkdir(directory, { recursive: true });
+  for (const [, name] of LIBVIRT_STATE) {
+    await mkdir(join(directory, name), { recursive: true });
+  }
+  // The machine's configuration, without the networks libvirt would start itself.
+  await runCommand('cp', ['-a', '/etc/libvirt/.', join(directory, 'etc')]);
+  await rm(join(directory, 'etc', 'qemu', 'networks', 'autostart'), { recursive: true, force: true });
+  const script = [
+    'set -e',
+    ...LIBVIRT_STATE.map(([path, name]) => `mkdir -p ${path} && mount --bind ${join(directory, name)} ${path}`),
+    `/usr/sbin/virtlogd -d -p ${join(directory, 'virtlogd.pid')}`,
+    `exec /usr/sbin/libvirtd -p ${join(directory, 'libvirtd.pid')}`,
+  ].join('\n');
+  const log = await open(join(directory, 'libvirtd.log'), 'a');
+  // `ip netns exec` and `unshare` exec what they run: the child is libvirtd itself.
+  const libvirtd = spawn('ip', ['netns', 'exec', namespace, 'unshare', '--mount', '--propagation', 'private', 'sh', '-c', script], { stdio: ['ignore', log.fd, log.fd] });
+  await log.close();
+  const uri = `${LIBVIRT_URI}?socket=${join(directory, 'run', 'libvirt-sock')}`;
+  const close = async () => {
+    const domains = await runCommand('virsh', ['-c', uri, 'list', '--name'], 10_000).catch(() => '');
+    for (const domain of domains.split('\n').filter(Boolean)) {
+      await runCommand('virsh', ['-c', uri, 'destroy', domain], 30_000).catch(() => undefined);
+    }
+    for (const pid of [libvirtd.pid, await pidFrom(join(directory, 'virtlogd.pid'))]) {
+      if (pid !== undefined && (await isAlive(pid))) {
+        await stopPid(pid);
+      }
+    }
+    await rm(directory, { recursive: true, force: true });
+  };
+  const exited = () => libvirtd.exitCode !== null || libvirtd.signalCode !== null;
+  if (!(await eventually(async () => exited() || (await answers(uri)()), (done) => done, timeoutMs)) || exited()) {
+    const output = await readFile(join(directory, 'libvirtd.log'), 'utf8').catch(() => '');
+    await close();
+    throw new Error(`the libvirtd of ${namespace} did not answer on ${uri} within ${timeoutMs} ms:\n${output}`);
+  }
+  return { uri, close };
 }

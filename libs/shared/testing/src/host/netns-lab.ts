@@ -169,23 +169,31 @@ export class NetnsLab {
   /** Stops the lab's processes, deletes its namespaces and its directory. */
   async close(): Promise<void> {
     await Promise.all((await this.processes()).map((pid) => stopProcess(pid)));
-    const namespaces = (await runCommand('ip', ['netns', 'list'])).split('\n').map((line) => line.split(' ')[0] ?? '');
-    for (const namespace of namespaces.filter((name) => name.startsWith(`${this.prefix}-`))) {
+    for (const namespace of await this.namespaces()) {
       await runCommand('ip', ['netns', 'delete', namespace]);
     }
     await rm(this.directory, { recursive: true, force: true });
   }
 
-  /** The PIDs of processes whose command line names the lab's directory (the drivers' dnsmasq). */
+  /** The PIDs of processes running in the lab's namespaces, or whose command line names its directory (the drivers' dnsmasq). */
   async processes(): Promise<number[]> {
-    const pids: number[] = [];
+    const pids = new Set<number>();
+    for (const namespace of await this.namespaces()) {
+      const inside = await runCommand('ip', ['netns', 'pids', namespace]).catch(() => '');
+      inside.split('\n').filter(Boolean).forEach((pid) => pids.add(Number(pid)));
+    }
     for (const entry of await readdir('/proc')) {
       const cmdline = /^\d+$/.test(entry) ? await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '') : '';
       if (cmdline.includes(this.directory)) {
-        pids.push(Number(entry));
+        pids.add(Number(entry));
       }
     }
-    return pids;
+    return [...pids];
+  }
+
+  private async namespaces(): Promise<string[]> {
+    const names = (await runCommand('ip', ['netns', 'list'])).split('\n').map((line) => line.split(' ')[0] ?? '');
+    return names.filter((name) => name.startsWith(`${this.prefix}-`));
   }
 
   private async addNamespace(name: string): Promise<string> {

@@ -2,6 +2,7 @@ import { chown, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../ports';
+import { runInNamespace } from './netns-lab';
 import { runCommand } from './processes';
 
 /** A PostgreSQL server of the test's own, which it may stop and start (the machine's shared one it must not touch). */
@@ -10,6 +11,8 @@ export interface PrivatePostgres {
   /** `postgres://postgres@127.0.0.1:<port>/<database>` (trust authentication on loopback). */
   url(database: string): string;
   createDatabase(name: string): Promise<void>;
+  /** Runs SQL as `postgres` (in the server's namespace); what psql prints, unaligned. */
+  sql(statements: string): Promise<string>;
   /** Stops the server as an operator's restart would (fast shutdown: sessions are cut). */
   stop(): Promise<void>;
   start(): Promise<void>;
@@ -26,19 +29,30 @@ async function binDirectory(): Promise<string> {
   return join('/usr/lib/postgresql', versions[0], 'bin');
 }
 
+export interface PrivatePostgresOptions {
+  /** A network namespace to run in (a simulated host); its own loopback, so the standard port is free there. */
+  namespace?: string;
+  /** Default: 5432 in a namespace, a free port otherwise. */
+  port?: number;
+}
+
 /**
- * Starts a throwaway PostgreSQL cluster on a free loopback port, owned by the `postgres` user (the
- * server refuses to run as root), with fsync off: its data lives only as long as the test.
+ * Starts a throwaway PostgreSQL cluster on loopback, owned by the `postgres` user (the server refuses to run
+ * as root), with fsync off: its data lives only as long as the test. Trust authentication: any
+ * role logs in with any password.
  */
-export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+export async function startPrivatePostgres(options: PrivatePostgresOptions = {}): Promise<PrivatePostgres> {
   const bin = await binDirectory();
   const directory = await mkdtemp(join(tmpdir(), 'overcast-pg-'));
   const data = join(directory, 'data');
-  const port = await freePort();
-  const asPostgres = (command: string, args: string[]) => runCommand('runuser', ['-u', 'postgres', '--', join(bin, command), ...args]);
-  const options = `-p ${port} -k ${directory} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off`;
+  const port = options.port ?? (options.namespace === undefined ? await freePort() : 5432);
+  const { namespace } = options;
+  const run = (command: string, args: string[]) => (namespace === undefined ? runCommand(command, args) : runInNamespace(namespace, command, args));
+  const asPostgres = (command: string, args: string[]) => run('runuser', ['-u', 'postgres', '--', join(bin, command), ...args]);
+  const serverOptions = `-p ${port} -k ${directory} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off`;
+  const sql = (statements: string) => run('psql', ['-X', '-q', '-At', '-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-v', 'ON_ERROR_STOP=1', '-c', statements]);
   const start = async () => {
-    await asPostgres('pg_ctl', ['-D', data, '-o', options, '-l', join(directory, 'server.log'), '-w', 'start']);
+    await asPostgres('pg_ctl', ['-D', data, '-o', serverOptions, '-l', join(directory, 'server.log'), '-w', 'start']);
   };
   const stop = async () => {
     await asPostgres('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
@@ -55,8 +69,9 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     port,
     url: (database) => `postgres://postgres@127.0.0.1:${port}/${database}`,
     createDatabase: async (name) => {
-      await runCommand('psql', ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-v', 'ON_ERROR_STOP=1', '-c', `CREATE DATABASE "${name}"`]);
+      await sql(`CREATE DATABASE "${name}"`);
     },
+    sql,
     stop,
     start,
     close: async () => {

@@ -2,10 +2,10 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { notInstalled } from '../child-process';
 
-/** Runs a command to completion (never through a shell); rejects with its stderr when it fails. */
-export async function runCommand(command: string, args: readonly string[], timeoutMs = 60_000): Promise<string> {
+/** Runs a command to completion (never through a shell), `input` on its standard input; rejects with its stderr when it fails. */
+export async function runCommand(command: string, args: readonly string[], timeoutMs = 60_000, input?: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(command, args, { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+    const child = execFile(command, args, { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       if (!error) {
         resolve(stdout);
       } else if (error.code === 'ENOENT') {
@@ -15,6 +15,9 @@ export async function runCommand(command: string, args: readonly string[], timeo
         reject(new Error(`${[command, ...args].join(' ')} ${status}: ${stderr.trim() || stdout.trim()}`));
       }
     });
+    if (input !== undefined) {
+      child.stdin?.end(input);
+    }
   });
 }
 

@@ -1,7 +1,6 @@
 import { IMAGE_EVENTS } from '@overcast/image/contracts';
 import { createMessageBus, type MessageBus } from '@overcast/shared/bus';
-import { createTestVhost, eventually, passwordAuthRequest, type TestVhost } from '@overcast/shared/testing';
-import { type AllInOne, startAllInOne } from './overcast-process';
+import { type AllInOne, createTestVhost, eventually, passwordAuthRequest, startAllInOne, type TestVhost } from '@overcast/shared/testing';
 
 const ADMIN_PASSWORD = 'image-events-admin';
 
@@ -24,7 +23,7 @@ describe('image service events on the bus', () => {
     });
     const auth = await fetch(`${aio.urls.identity}/v3/auth/tokens?nocatalog`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(passwordAuthRequest('admin', ADMIN_PASSWORD, 'admin')) });
     token = auth.headers.get('x-subject-token') as string;
-  }, 120_000);
+  }, 180_000);
 
   afterAll(async () => {
     await bus?.close();

@@ -1,15 +1,15 @@
-import { passwordAuthRequest } from '@overcast/shared/testing';
+import { passwordAuthRequest } from './auth-requests';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { type AllInOne, clientEnvironment, type CloudUser, startAllInOne } from './overcast-process';
 
 const run = promisify(execFile);
 
-export type Json = Record<string, unknown>;
+export type JsonObject = Record<string, unknown>;
 
 export interface ApiAnswer {
   status: number;
-  body: Json;
+  body: JsonObject;
 }
 
 /** An all-in-one with two tenants, alice (project demo) and bob (project other), members of their projects. */
@@ -21,7 +21,7 @@ export interface NetworkCloud {
   tokens: { admin: string; alice: string; bob: string };
   /** The openstack CLI as a user (admin by default): its output as text, or read as JSON. */
   cli(args: string[], user?: CloudUser): Promise<string>;
-  cliJson<T = Json>(args: string[], user?: CloudUser): Promise<T>;
+  cliJson<T = JsonObject>(args: string[], user?: CloudUser): Promise<T>;
   /** A call to the network API with a token; the body read as JSON. */
   api(method: string, path: string, token: string, body?: unknown): Promise<ApiAnswer>;
 }
@@ -50,11 +50,11 @@ export async function startNetworkCloud(adminPassword: string, settings: Record<
       bob,
       tokens: { admin: adminToken, alice: aliceToken, bob: bobToken },
       cli,
-      cliJson: async <T = Json>(args: string[], user: CloudUser = admin) => JSON.parse(await cli([...args, '-f', 'json'], user)) as T,
+      cliJson: async <T = JsonObject>(args: string[], user: CloudUser = admin) => JSON.parse(await cli([...args, '-f', 'json'], user)) as T,
       api: async (method, path, token, body) => {
         const response = await fetch(`${aio.urls.network}${path}`, { method, headers: { 'X-Auth-Token': token, 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
         const text = await response.text();
-        return { status: response.status, body: (text === '' ? {} : JSON.parse(text)) as Json };
+        return { status: response.status, body: (text === '' ? {} : JSON.parse(text)) as JsonObject };
       },
     };
   } catch (error) {

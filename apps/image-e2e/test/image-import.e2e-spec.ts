@@ -1,4 +1,4 @@
-import { eventually, passwordAuthRequest } from '@overcast/shared/testing';
+import { type AllInOne, clientEnvironment, type CloudUser, eventually, passwordAuthRequest, startAllInOne } from '@overcast/shared/testing';
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -7,7 +7,6 @@ import { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { type AllInOne, clientEnvironment, type CloudUser, startAllInOne } from './overcast-process';
 
 const run = promisify(execFile);
 const ADMIN_PASSWORD = 'image-import-e2e-admin';
@@ -119,7 +118,7 @@ describe('interoperable image import, with the defaults: glance-direct, no web-d
     tinyPath = join(cloud.aio.dataDir, 'tiny.qcow2');
     await run('qemu-img', ['create', '-f', 'qcow2', tinyPath, '64M']);
     tiny = await readFile(tinyPath);
-  }, 120_000);
+  }, 180_000);
 
   afterAll(() => cloud?.close());
 
@@ -303,7 +302,7 @@ describe('interoperable image import, configured: two stores, web-download allow
       }),
     );
     await cloud.setUp();
-  }, 120_000);
+  }, 180_000);
 
   afterAll(async () => {
     await cloud?.close();

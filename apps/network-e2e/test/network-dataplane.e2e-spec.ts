@@ -1,6 +1,4 @@
-import { createTestVhost, type Daemon, eventually, type LabNamespace, NetnsLab, type SimulatedHost, type TestVhost } from '@overcast/shared/testing';
-import { type Json, type NetworkCloud, startNetworkCloud } from './network-cloud';
-import { cleanEnvironment, startOvercast } from './overcast-process';
+import { cleanEnvironment, createTestVhost, type Daemon, eventually, type JsonObject, type LabNamespace, NetnsLab, type NetworkCloud, type SimulatedHost, startNetworkCloud, startOvercast, type TestVhost } from '@overcast/shared/testing';
 
 const ADMIN_PASSWORD = 'dataplane-e2e-admin';
 
@@ -18,7 +16,7 @@ describe('network data plane: the CLI workflow with packets flowing (Linux bridg
   let hostB: SimulatedHost;
 
   const cli = (args: string[], user?: NetworkCloud['admin']) => cloud.cli(args, user);
-  const cliJson = <T = Json>(args: string[], user?: NetworkCloud['admin']) => cloud.cliJson<T>(args, user);
+  const cliJson = <T = JsonObject>(args: string[], user?: NetworkCloud['admin']) => cloud.cliJson<T>(args, user);
   const agentEnvironment = (host: SimulatedHost) => ({
     OVERCAST_HOST: host.name,
     OVERCAST_TRANSPORT_URL: vhost.url,

@@ -1,4 +1,4 @@
-import { expectNeutronError, type Json, type NetworkCloud, startNetworkCloud } from './network-cloud';
+import { expectNeutronError, type JsonObject, type NetworkCloud, startNetworkCloud } from '@overcast/shared/testing';
 
 const ADMIN_PASSWORD = 'network-e2e-admin';
 
@@ -13,13 +13,13 @@ describe('network service (Neutron v2.0) with the openstack CLI', () => {
   let bobToken: string;
   let adminToken: string;
   const cli = (args: string[], user?: NetworkCloud['admin']) => cloud.cli(args, user);
-  const cliJson = <T = Json>(args: string[], user?: NetworkCloud['admin']) => cloud.cliJson<T>(args, user);
+  const cliJson = <T = JsonObject>(args: string[], user?: NetworkCloud['admin']) => cloud.cliJson<T>(args, user);
   const api = (method: string, path: string, token: string, body?: unknown) => cloud.api(method, path, token, body);
 
   beforeAll(async () => {
     cloud = await startNetworkCloud(ADMIN_PASSWORD);
     ({ alice: aliceToken, bob: bobToken, admin: adminToken } = cloud.tokens);
-  }, 120_000);
+  }, 180_000);
 
   afterAll(() => cloud?.aio.close());
 
@@ -67,7 +67,7 @@ describe('network service (Neutron v2.0) with the openstack CLI', () => {
 
     // What the tenant may not see or touch: another project's network is a 404 to bob; the external one he sees.
     expectNeutronError(await api('GET', `/v2.0/networks/${String(net1['id'])}`, bobToken), 404, 'NetworkNotFound');
-    const bobsNetworks = (await api('GET', '/v2.0/networks', bobToken)).body['networks'] as Json[];
+    const bobsNetworks = (await api('GET', '/v2.0/networks', bobToken)).body['networks'] as JsonObject[];
     expect(bobsNetworks.map((network) => network['name'])).toEqual(['public']);
     expectNeutronError(await api('POST', '/v2.0/ports', bobToken, { port: { network_id: net1['id'] } }), 404, 'NetworkNotFound');
 
@@ -80,13 +80,13 @@ describe('network service (Neutron v2.0) with the openstack CLI', () => {
     await cli(['router', 'remove', 'subnet', 'r1', 'sub1'], cloud.alice);
     await cli(['router', 'delete', 'r1'], cloud.alice);
     await cli(['network', 'delete', 'net1'], cloud.alice);
-    expect(await cliJson<Json[]>(['port', 'list'], cloud.alice)).toEqual([]);
+    expect(await cliJson<JsonObject[]>(['port', 'list'], cloud.alice)).toEqual([]);
   }, 120_000);
 
   it('refuses bad input with the right 4xx and Neutron error body, leaving nothing behind', async () => {
-    const network = (await api('POST', '/v2.0/networks', aliceToken, { network: { name: 'checks' } })).body['network'] as Json;
-    const subnet = (await api('POST', '/v2.0/subnets', aliceToken, { subnet: { network_id: network['id'], ip_version: 4, cidr: '10.9.0.0/24', allocation_pools: [{ start: '10.9.0.10', end: '10.9.0.20' }] } })).body['subnet'] as Json;
-    const subnetBody = (extra: Json) => ({ subnet: { network_id: network['id'], ip_version: 4, cidr: '10.8.0.0/24', ...extra } });
+    const network = (await api('POST', '/v2.0/networks', aliceToken, { network: { name: 'checks' } })).body['network'] as JsonObject;
+    const subnet = (await api('POST', '/v2.0/subnets', aliceToken, { subnet: { network_id: network['id'], ip_version: 4, cidr: '10.9.0.0/24', allocation_pools: [{ start: '10.9.0.10', end: '10.9.0.20' }] } })).body['subnet'] as JsonObject;
+    const subnetBody = (extra: JsonObject) => ({ subnet: { network_id: network['id'], ip_version: 4, cidr: '10.8.0.0/24', ...extra } });
 
     expectNeutronError(await api('POST', '/v2.0/subnets', aliceToken, subnetBody({ allocation_pools: [{ start: '10.8.0.10', end: '10.8.0.20' }, { start: '10.8.0.15', end: '10.8.0.30' }] })), 409, 'OverlappingAllocationPools');
     expectNeutronError(await api('POST', '/v2.0/subnets', aliceToken, subnetBody({ gateway_ip: '10.7.0.1' })), 400);
@@ -95,13 +95,13 @@ describe('network service (Neutron v2.0) with the openstack CLI', () => {
     expectNeutronError(await api('POST', '/v2.0/subnets', aliceToken, subnetBody({ color: 'blue' })), 400);
     expectNeutronError(await api('POST', '/v2.0/networks', aliceToken, { network: { 'provider:network_type': 'flat', 'provider:physical_network': 'physnet9' } }), 403, 'PolicyNotAuthorized');
 
-    const port = (fixedIps: Json[]) => api('POST', '/v2.0/ports', aliceToken, { port: { network_id: network['id'], fixed_ips: fixedIps } });
+    const port = (fixedIps: JsonObject[]) => api('POST', '/v2.0/ports', aliceToken, { port: { network_id: network['id'], fixed_ips: fixedIps } });
     expectNeutronError(await port([{ subnet_id: subnet['id'], ip_address: '10.8.0.5' }]), 400, 'InvalidIpForSubnet');
     expect((await port([{ subnet_id: subnet['id'], ip_address: '10.9.0.50' }])).status).toBe(201);
     expectNeutronError(await port([{ subnet_id: subnet['id'], ip_address: '10.9.0.50' }]), 409, 'IpAddressAlreadyAllocated');
 
-    const group = (await api('POST', '/v2.0/security-groups', aliceToken, { security_group: { name: 'web' } })).body['security_group'] as Json;
-    const rule = (extra: Json) => api('POST', '/v2.0/security-group-rules', aliceToken, { security_group_rule: { security_group_id: group['id'], direction: 'ingress', ...extra } });
+    const group = (await api('POST', '/v2.0/security-groups', aliceToken, { security_group: { name: 'web' } })).body['security_group'] as JsonObject;
+    const rule = (extra: JsonObject) => api('POST', '/v2.0/security-group-rules', aliceToken, { security_group_rule: { security_group_id: group['id'], direction: 'ingress', ...extra } });
     expectNeutronError(await api('PUT', `/v2.0/security-groups/${String(group['id'])}`, aliceToken, { security_group: { name: 'default' } }), 409, 'SecurityGroupDefaultAlreadyExists');
     expectNeutronError(await rule({ protocol: 'banana' }), 400, 'SecurityGroupRuleInvalidProtocol');
     expectNeutronError(await rule({ protocol: 'tcp', port_range_min: 90, port_range_max: 80 }), 400, 'SecurityGroupInvalidPortRange');
@@ -115,13 +115,13 @@ describe('network service (Neutron v2.0) with the openstack CLI', () => {
     const created = await Promise.all(Array.from({ length: 11 }, () => port([{ subnet_id: subnet['id'] }])));
     expect(created.map((answer) => answer.status)).toEqual(Array(11).fill(201));
     expectNeutronError(await port([{ subnet_id: subnet['id'] }]), 409, 'IpAddressGenerationFailure');
-    const ports = (await api('GET', `/v2.0/ports?network_id=${String(network['id'])}`, aliceToken)).body['ports'] as Json[];
+    const ports = (await api('GET', `/v2.0/ports?network_id=${String(network['id'])}`, aliceToken)).body['ports'] as JsonObject[];
     expect(ports).toHaveLength(12);
   });
 
   it('never hands out one address twice under 50 concurrent creates, and reuses released ones', async () => {
-    const network = (await api('POST', '/v2.0/networks', aliceToken, { network: { name: 'busy' } })).body['network'] as Json;
-    const subnet = (await api('POST', '/v2.0/subnets', aliceToken, { subnet: { network_id: network['id'], ip_version: 4, cidr: '10.20.0.0/24' } })).body['subnet'] as Json;
+    const network = (await api('POST', '/v2.0/networks', aliceToken, { network: { name: 'busy' } })).body['network'] as JsonObject;
+    const subnet = (await api('POST', '/v2.0/subnets', aliceToken, { subnet: { network_id: network['id'], ip_version: 4, cidr: '10.20.0.0/24' } })).body['subnet'] as JsonObject;
     const answers = await Promise.all(Array.from({ length: 50 }, () => api('POST', '/v2.0/ports', aliceToken, { port: { network_id: network['id'] } })));
     expect(answers.map((answer) => answer.status)).toEqual(Array(50).fill(201));
     const ports = answers.map((answer) => answer.body['port'] as { id: string; mac_address: string; fixed_ips: { ip_address: string; subnet_id: string }[] });
@@ -141,11 +141,11 @@ describe('network service (Neutron v2.0) with the openstack CLI', () => {
       await api('POST', '/v2.0/networks', aliceToken, { network: { name } });
     }
     const first = await api('GET', '/v2.0/networks?sort_key=name&sort_dir=asc&limit=2&fields=name&fields=id&name=page-a&name=page-b&name=page-c', aliceToken);
-    expect((first.body['networks'] as Json[]).map((network) => network['name'])).toEqual(['page-a', 'page-b']);
-    expect((first.body['networks'] as Json[]).map((network) => Object.keys(network).sort())).toEqual([['id', 'name'], ['id', 'name']]);
+    expect((first.body['networks'] as JsonObject[]).map((network) => network['name'])).toEqual(['page-a', 'page-b']);
+    expect((first.body['networks'] as JsonObject[]).map((network) => Object.keys(network).sort())).toEqual([['id', 'name'], ['id', 'name']]);
     const next = new URL((first.body['networks_links'] as { rel: string; href: string }[]).find((link) => link.rel === 'next')?.href ?? 'http://missing/');
     const second = await api('GET', next.pathname + next.search, aliceToken);
-    expect((second.body['networks'] as Json[]).map((network) => network['name'])).toEqual(['page-c']);
+    expect((second.body['networks'] as JsonObject[]).map((network) => network['name'])).toEqual(['page-c']);
 
     const extensions = ((await api('GET', '/v2.0/extensions', aliceToken)).body['extensions'] as { alias: string }[]).map((extension) => extension.alias);
     expect(extensions).toEqual(expect.arrayContaining(['router', 'external-net', 'security-group', 'quotas', 'binding', 'provider']));
@@ -170,15 +170,15 @@ describe('network service (Neutron v2.0) with the openstack CLI', () => {
       ({ alice, admin } = cloud.tokens);
     });
 
-    const create = async (resource: string, body: Json, token = alice): Promise<Json> => {
+    const create = async (resource: string, body: JsonObject, token = alice): Promise<JsonObject> => {
       const answer = await cloud.api('POST', `/v2.0/${resource}s`, token, { [resource]: body });
       expect(answer.status).toBe(201);
-      return answer.body[resource] as Json;
+      return answer.body[resource] as JsonObject;
     };
     const network = (name: string) => create('network', { name });
     const ipv6Subnet = (networkId: unknown, cidr: string, mode: 'slaac' | 'dhcpv6-stateless' | 'dhcpv6-stateful') =>
       create('subnet', { network_id: networkId, ip_version: 6, cidr, ipv6_address_mode: mode, ipv6_ra_mode: mode });
-    const port = async (id: unknown) => (await cloud.api('GET', `/v2.0/ports/${String(id)}`, alice)).body['port'] as Json & { fixed_ips: FixedIp[]; revision_number: number };
+    const port = async (id: unknown) => (await cloud.api('GET', `/v2.0/ports/${String(id)}`, alice)).body['port'] as JsonObject & { fixed_ips: FixedIp[]; revision_number: number };
     const deleteSubnet = (id: unknown) => cloud.api('DELETE', `/v2.0/subnets/${String(id)}`, alice);
 
     it.each(['slaac', 'dhcpv6-stateless'] as const)('takes the addresses of ordinary ports off a %s subnet and deletes it; the ports keep their other addresses', async (mode) => {
@@ -200,7 +200,7 @@ describe('network service (Neutron v2.0) with the openstack CLI', () => {
       // Changed as by a port update: a new revision.
       expect(after.revision_number).toBeGreaterThan(before.revision_number);
       expect((await port(v6Only['id'])).fixed_ips).toEqual([]);
-      const left = (await cloud.api('GET', `/v2.0/ports?network_id=${String(net['id'])}&device_owner=`, alice)).body['ports'] as Json[];
+      const left = (await cloud.api('GET', `/v2.0/ports?network_id=${String(net['id'])}&device_owner=`, alice)).body['ports'] as JsonObject[];
       expect(left.map((each) => each['name']).sort()).toEqual(['dual', 'v6-only']);
     }, 60_000);
 
@@ -215,7 +215,7 @@ describe('network service (Neutron v2.0) with the openstack CLI', () => {
 
       const refused = await deleteSubnet(v6['id']);
       expectNeutronError(refused, 409, 'SubnetInUse');
-      expect((refused.body['NeutronError'] as Json)['message']).toBe(inUse(String(v6['id'])));
+      expect((refused.body['NeutronError'] as JsonObject)['message']).toBe(inUse(String(v6['id'])));
       // Nothing was taken away.
       expect((await cloud.api('GET', `/v2.0/subnets/${String(v6['id'])}`, alice)).status).toBe(200);
       expect((await port(host['id'])).fixed_ips).toEqual([expect.objectContaining({ subnet_id: v6['id'] })]);
@@ -242,7 +242,7 @@ describe('network service (Neutron v2.0) with the openstack CLI', () => {
       for (const held of [v4, stateful]) {
         const refused = await deleteSubnet(held['id']);
         expectNeutronError(refused, 409, 'SubnetInUse');
-        expect((refused.body['NeutronError'] as Json)['message']).toBe(inUse(String(held['id'])));
+        expect((refused.body['NeutronError'] as JsonObject)['message']).toBe(inUse(String(held['id'])));
       }
       expect((await deleteSubnet(slaac['id'])).status).toBe(204);
       expect((await port(host['id'])).fixed_ips.map((ip) => ip.subnet_id).sort()).toEqual([v4['id'], stateful['id']].sort());

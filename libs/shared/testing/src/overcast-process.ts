@@ -1,12 +1,15 @@
 import { execFile } from 'node:child_process';
-import { Daemon, freePort, waitUntil } from '@overcast/shared/testing';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { Daemon, waitUntil } from './child-process';
+import { freePort } from './ports';
+import { SHARED_EMBEDDED_TEMPLATE } from './test-database';
 
 const run = promisify(execFile);
-const OVERCAST_BIN = join(__dirname, '..', 'bin', 'overcast.js');
+/** The operator command of this checkout, which the end-to-end tests run as users do. */
+const OVERCAST_BIN = join(__dirname, '..', '..', '..', '..', 'apps', 'overcast', 'bin', 'overcast.js');
 
 /**
  * The environment of this test process without anything Overcast or jest put there, so a developer's
@@ -22,10 +25,16 @@ export function cleanEnvironment(): Record<string, string> {
   return env;
 }
 
+/** The command line of `overcast <args>`, inside a network namespace (a simulated host) if one is given. */
+function overcastCommand(args: string[], namespace?: string): [string, string[]] {
+  const command: [string, string[]] = [process.execPath, [OVERCAST_BIN, ...args]];
+  return namespace === undefined ? command : ['ip', ['netns', 'exec', namespace, command[0], ...command[1]]];
+}
+
 /** Runs `overcast <args>` to completion; rejects with its output when it exits non-zero. */
-export async function overcast(args: string[], env: Record<string, string>): Promise<string> {
+export async function overcast(args: string[], env: Record<string, string>, namespace?: string): Promise<string> {
   try {
-    const { stdout } = await run(process.execPath, [OVERCAST_BIN, ...args], { env, timeout: 60_000 });
+    const { stdout } = await run(...overcastCommand(args, namespace), { env, timeout: 60_000 });
     return stdout;
   } catch (error) {
     const { stdout, stderr, code } = error as { stdout?: string; stderr?: string; code?: unknown };
@@ -33,13 +42,13 @@ export async function overcast(args: string[], env: Record<string, string>): Pro
   }
 }
 
+/** A long-running `overcast` command (`serve …`, `aio`) started as a child process (`ip netns exec` execs it: the PID is its own). */
+export function startOvercast(name: string, args: string[], env: Record<string, string>, namespace?: string): Daemon {
+  return Daemon.start(name, ...overcastCommand(args, namespace), { env });
+}
+
 /** Pause between probes of an `overcast` process (readiness, a revocation reaching a service). */
 const POLL_INTERVAL_MS = 25;
-
-/** A long-running `overcast` command (`serve …`, `aio`) started as a child process. */
-export function startOvercast(name: string, args: string[], env: Record<string, string>): Daemon {
-  return Daemon.start(name, process.execPath, [OVERCAST_BIN, ...args], { env });
-}
 
 /** Polls `<url>/healthcheck` until it answers 200; fails at once if the process dies. */
 export function waitUntilHealthy(daemon: Daemon, url: string, timeoutMs: number): Promise<void> {
@@ -52,12 +61,13 @@ export function waitForOutput(daemon: Daemon, text: string, timeoutMs: number): 
   return waitUntil(`${daemon.name} writes "${text}"`, async () => daemon.hasWritten(text), [daemon], timeoutMs, POLL_INTERVAL_MS);
 }
 
-export const SERVICES = ['identity', 'compute', 'image', 'network', 'block-storage'] as const;
+/** The five services, each with its API, in the order the all-in-one starts them. */
+export const API_SERVICES = ['identity', 'compute', 'image', 'network', 'block-storage'] as const;
 
 export interface AllInOne {
   dataDir: string;
   /** Base URL of each service's API. */
-  urls: Record<(typeof SERVICES)[number], string>;
+  urls: Record<(typeof API_SERVICES)[number], string>;
   process: Daemon;
   /** Stops it (SIGTERM) and removes its data dir. */
   close(): Promise<void>;
@@ -73,10 +83,11 @@ export async function startAllInOne(adminPassword: string, settings: Record<stri
     // Pretend guests unless a test asks for libvirt: the all-in-one's own default would probe KVM
     // with a real boot at every start and keep its image cache in the machine's instances directory.
     OVERCAST_COMPUTE_AGENT_DRIVER: 'fake',
+    ...SHARED_EMBEDDED_TEMPLATE,
     ...settings,
   };
   const urls = {} as AllInOne['urls'];
-  for (const service of SERVICES) {
+  for (const service of API_SERVICES) {
     const port = await freePort();
     env[`OVERCAST_${service.toUpperCase().replace('-', '_')}_PORT`] = String(port);
     urls[service] = `http://127.0.0.1:${port}`;
@@ -87,10 +98,12 @@ export async function startAllInOne(adminPassword: string, settings: Record<stri
     await rm(dataDir, { recursive: true, force: true });
   };
   try {
-    await waitForOutput(aio, 'is up in', 60_000);
+    // A deadline, not a wait: it starts in 5-15 s, but took over 60 s beside two guests booting under TCG.
+    await waitForOutput(aio, 'is up in', 120_000);
   } catch (error) {
+    const log = await readFile(join(dataDir, 'logs', 'overcast.log'), 'utf8').catch(() => '(no log)');
     await close();
-    throw error;
+    throw new Error(`${(error as Error).message}\nthe end of its log:\n${log.slice(-4000)}`);
   }
   return { dataDir, urls, process: aio, close };
 }

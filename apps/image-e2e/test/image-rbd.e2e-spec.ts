@@ -1,10 +1,9 @@
-import { type CephCluster, eventually, passwordAuthRequest, startCephCluster } from '@overcast/shared/testing';
+import { type AllInOne, type CephCluster, eventually, passwordAuthRequest, startAllInOne, startCephCluster } from '@overcast/shared/testing';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { type AllInOne, startAllInOne } from './overcast-process';
 
 const ADMIN_PASSWORD = 'image-rbd-admin';
 

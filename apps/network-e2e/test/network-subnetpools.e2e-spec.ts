@@ -1,4 +1,4 @@
-import { expectNeutronError, type Json, type NetworkCloud, startNetworkCloud } from './network-cloud';
+import { expectNeutronError, type JsonObject, type NetworkCloud, startNetworkCloud } from '@overcast/shared/testing';
 
 const ADMIN_PASSWORD = 'subnetpools-e2e-admin';
 
@@ -7,17 +7,17 @@ describe('subnet pools (Neutron subnet_allocation) with the openstack CLI', () =
   let aliceToken: string;
   let bobToken: string;
   const cli = (args: string[], user?: NetworkCloud['admin']) => cloud.cli(args, user);
-  const cliJson = <T = Json>(args: string[], user?: NetworkCloud['admin']) => cloud.cliJson<T>(args, user);
+  const cliJson = <T = JsonObject>(args: string[], user?: NetworkCloud['admin']) => cloud.cliJson<T>(args, user);
   const api = (method: string, path: string, token: string, body?: unknown) => cloud.api(method, path, token, body);
-  const createNetwork = async (name: string, token = aliceToken) => (await api('POST', '/v2.0/networks', token, { network: { name } })).body['network'] as Json;
-  const createPool = async (pool: Json, token = aliceToken) => (await api('POST', '/v2.0/subnetpools', token, { subnetpool: pool })).body['subnetpool'] as Json;
-  const subnetFrom = (networkId: unknown, subnetpoolId: unknown, extra: Json = {}, token = aliceToken) =>
+  const createNetwork = async (name: string, token = aliceToken) => (await api('POST', '/v2.0/networks', token, { network: { name } })).body['network'] as JsonObject;
+  const createPool = async (pool: JsonObject, token = aliceToken) => (await api('POST', '/v2.0/subnetpools', token, { subnetpool: pool })).body['subnetpool'] as JsonObject;
+  const subnetFrom = (networkId: unknown, subnetpoolId: unknown, extra: JsonObject = {}, token = aliceToken) =>
     api('POST', '/v2.0/subnets', token, { subnet: { network_id: networkId, subnetpool_id: subnetpoolId, ip_version: 4, ...extra } });
 
   beforeAll(async () => {
     cloud = await startNetworkCloud(ADMIN_PASSWORD);
     ({ alice: aliceToken, bob: bobToken } = cloud.tokens);
-  }, 120_000);
+  }, 180_000);
 
   afterAll(() => cloud?.aio.close());
 
@@ -30,7 +30,7 @@ describe('subnet pools (Neutron subnet_allocation) with the openstack CLI', () =
     expect(s1).toMatchObject({ cidr: '10.10.0.0/24', gateway_ip: '10.10.0.1', subnetpool_id: pool['id'], allocation_pools: [{ start: '10.10.0.2', end: '10.10.0.254' }] });
     expect(await cliJson(['subnet', 'create', '--network', 'n', '--subnet-pool', 'pool1', 's2'], cloud.alice)).toMatchObject({ cidr: '10.10.1.0/24' });
     expect(await cliJson(['subnet', 'create', '--network', 'n', '--subnet-pool', 'pool1', '--prefix-length', '26', 's3'], cloud.alice)).toMatchObject({ cidr: '10.10.2.0/26' });
-    expect((await cliJson<Json[]>(['subnet', 'list', '--subnet-pool', 'pool1'], cloud.alice)).map((subnet) => subnet['Name']).sort()).toEqual(['s1', 's2', 's3']);
+    expect((await cliJson<JsonObject[]>(['subnet', 'list', '--subnet-pool', 'pool1'], cloud.alice)).map((subnet) => subnet['Name']).sort()).toEqual(['s1', 's2', 's3']);
 
     // An explicit CIDR must be free and inside the pool; lengths must be within the pool's bounds.
     const network = await cliJson(['network', 'show', 'n'], cloud.alice);
@@ -54,7 +54,7 @@ describe('subnet pools (Neutron subnet_allocation) with the openstack CLI', () =
     expect((await subnetFrom(other['id'], small['id'])).body['subnet']).toMatchObject({ cidr: '192.168.1.0/24' });
     const full = await subnetFrom(other['id'], small['id']);
     expectNeutronError(full, 409, 'SubnetAllocationError');
-    expect((full.body['NeutronError'] as Json)['message']).toBe('Failed to allocate subnet: Insufficient prefix space to allocate subnet size /24.');
+    expect((full.body['NeutronError'] as JsonObject)['message']).toBe('Failed to allocate subnet: Insufficient prefix space to allocate subnet size /24.');
 
     // With its subnets gone, the pool goes.
     await cli(['network', 'delete', 'n'], cloud.alice);
@@ -63,7 +63,7 @@ describe('subnet pools (Neutron subnet_allocation) with the openstack CLI', () =
   }, 120_000);
 
   it('validates pools with Neutron’s errors', async () => {
-    const refused = (pool: Json) => api('POST', '/v2.0/subnetpools', aliceToken, { subnetpool: pool });
+    const refused = (pool: JsonObject) => api('POST', '/v2.0/subnetpools', aliceToken, { subnetpool: pool });
     expectNeutronError(await refused({ prefixes: [] }), 400, 'EmptySubnetPoolPrefixList');
     expectNeutronError(await refused({ prefixes: ['10.0.0.0/8', '2001:db8::/32'] }), 400, 'PrefixVersionMismatch');
     expectNeutronError(await refused({ prefixes: ['10.0.0.0/8'], min_prefixlen: 24, max_prefixlen: 16 }), 400, 'IllegalSubnetPoolPrefixBounds');
@@ -93,7 +93,7 @@ describe('subnet pools (Neutron subnet_allocation) with the openstack CLI', () =
     const networks = await Promise.all(Array.from({ length: 20 }, (_, index) => createNetwork(`busy-${index}`)));
     const answers = await Promise.all(networks.map((network) => subnetFrom(network['id'], pool['id'])));
     expect(answers.map((answer) => answer.status)).toEqual(Array(20).fill(201));
-    const allocated = answers.map((answer) => (answer.body['subnet'] as Json)['cidr'] as string).sort((a, b) => Number(a.split('.')[2]) - Number(b.split('.')[2]));
+    const allocated = answers.map((answer) => (answer.body['subnet'] as JsonObject)['cidr'] as string).sort((a, b) => Number(a.split('.')[2]) - Number(b.split('.')[2]));
     expect(allocated).toEqual(Array.from({ length: 20 }, (_, index) => `10.60.${index}.0/24`));
   }, 60_000);
 });

@@ -3,8 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { passwordAuthRequest } from '@overcast/shared/testing';
-import { type AllInOne, startAllInOne } from '../overcast-process';
+import { type AllInOne, passwordAuthRequest, startAllInOne } from '@overcast/shared/testing';
 
 const run = promisify(execFile);
 const ADMIN_PASSWORD = 'interop-admin-password';
@@ -199,9 +198,10 @@ export interface InteropRunOptions {
   /**
    * Deals the tests out one by one to the `concurrency` workers (tempest's --worker-file) instead of
    * a whole test class to a worker, so that a class whose tests mostly wait is spread too; each
-   * worker sets up (and tears down) the classes of its own tests.
+   * worker sets up (and tears down) the classes of its own tests. `ownWorker` names tests that get
+   * a worker of their own: the longest, whose class clean-up after them takes about as long again.
    */
-  spreadClasses?: boolean;
+  spreadClasses?: { ownWorker: readonly string[] };
 }
 
 /**
@@ -218,7 +218,7 @@ export function describeInterop(services: readonly string[], options: InteropRun
       aio = await startAllInOne(ADMIN_PASSWORD, options.settings);
       workspace = await mkdtemp(join(tmpdir(), 'overcast-tempest-'));
       fixtures = await createFixtures(aio, services);
-    }, 60_000);
+    }, 180_000);
 
     afterAll(async () => {
       await aio?.close();
@@ -229,13 +229,14 @@ export function describeInterop(services: readonly string[], options: InteropRun
       // tempest keeps a registry of workspaces under HOME: give it one of its own.
       const env = { PATH: process.env['PATH'] ?? '', HOME: workspace };
       const directory = join(workspace, 'cloud');
-      await run('tempest', ['init', directory], { env });
+      // In the workspace: tempest init logs to tempest.log where it runs, and the source tree must stay as checked out.
+      await run('tempest', ['init', directory], { env, cwd: workspace });
       await writeFile(join(directory, 'etc', 'tempest.conf'), tempestConfig(aio.urls.identity, fixtures));
       const includes = await Promise.all(services.map((service) => readFile(join(__dirname, `${service}.include`), 'utf8')));
       const includeList = join(workspace, 'include.txt');
       await writeFile(includeList, includes.join(''));
       const expected = includes.join('').split('\n').filter(Boolean).length;
-      const schedule = options.spreadClasses ? ['--worker-file', await dealTests(workspace, includes.join(''), options.concurrency)] : [];
+      const schedule = options.spreadClasses ? ['--worker-file', await dealTests(workspace, includes.join(''), options.concurrency, options.spreadClasses.ownWorker)] : [];
       const result = await run('tempest', ['run', '--concurrency', String(options.concurrency), '--include-list', includeList, ...schedule], { env, cwd: directory }).catch(
         (error: { stdout?: string; stderr?: string }) => ({ stdout: error.stdout ?? '', stderr: error.stderr ?? '' }),
       );
@@ -253,10 +254,23 @@ export function describeInterop(services: readonly string[], options: InteropRun
   });
 }
 
-/** A worker file (YAML; JSON is YAML) giving worker i the include list's lines i, i + workers, i + 2 × workers… */
-async function dealTests(workspace: string, includeList: string, workers: number): Promise<string> {
+/**
+ * A worker file (YAML; JSON is YAML): each test named in `ownWorker` alone on a worker, and the
+ * other workers given the include list's other lines i, i + workers, i + 2 × workers…
+ */
+async function dealTests(workspace: string, includeList: string, workers: number, ownWorker: readonly string[]): Promise<string> {
   const tests = includeList.split('\n').filter(Boolean);
-  const dealt = Array.from({ length: Math.min(workers, tests.length) }, (_, worker) => ({ worker: tests.filter((_, index) => index % workers === worker) }));
+  // An include line is a regular expression: `^tempest\.api\.…\.TestClass\.test_name\[`.
+  const alone = tests.filter((line) => ownWorker.some((name) => line.includes(`\\.${name}\\[`)));
+  if (alone.length !== ownWorker.length) {
+    throw new Error(`not in the include list, or not once: ${ownWorker.join(', ')}`);
+  }
+  const rest = tests.filter((line) => !alone.includes(line));
+  const shared = workers - alone.length;
+  const dealt = [
+    ...alone.map((line) => ({ worker: [line] })),
+    ...Array.from({ length: Math.min(shared, rest.length) }, (_, worker) => ({ worker: rest.filter((_, index) => index % shared === worker) })),
+  ];
   const path = join(workspace, 'workers.yaml');
   await writeFile(path, JSON.stringify(dealt));
   return path;

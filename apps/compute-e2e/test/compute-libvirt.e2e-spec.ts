@@ -1,11 +1,10 @@
 import { HostCommands, IptablesFirewall } from '@overcast/network/drivers';
-import { eventually, GUEST_MARKER, type LibvirtDaemons, markerLines, startLibvirt, testGuestImage, whyNoLibvirt } from '@overcast/shared/testing';
+import { eventually, GUEST_MARKER, type JsonObject, type LibvirtDaemons, markerLines, type NetworkCloud, startLibvirt, startNetworkCloud, testGuestImage, whyNoLibvirt } from '@overcast/shared/testing';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { access, chmod, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { type Json, type NetworkCloud, startNetworkCloud } from './network-cloud';
 
 const run = promisify(execFile);
 const ADMIN_PASSWORD = 'compute-libvirt-e2e-admin';
@@ -36,7 +35,7 @@ if (unavailable !== undefined) {
     let daemons: LibvirtDaemons;
     let cloud: NetworkCloud;
     const cli = (args: string[], user = cloud.alice) => cloud.cli(args, user);
-    const cliJson = <T = Json>(args: string[], user = cloud.alice) => cloud.cliJson<T>(args, user);
+    const cliJson = <T = JsonObject>(args: string[], user = cloud.alice) => cloud.cliJson<T>(args, user);
     const consoleLog = () => cli(['console', 'log', 'show', 'vm1']);
     /** Polls `show` until `status` leaves its transitional values, and returns what it shows. */
     const settled = (kind: 'server' | 'volume' | 'image', name: string, transitional: string[]) =>
@@ -63,8 +62,8 @@ if (unavailable !== undefined) {
     };
     const hypervisor = async () => {
       const response = await fetch(`${cloud.aio.urls.compute}/v2.1/os-hypervisors/detail`, { headers: { 'X-Auth-Token': cloud.tokens.admin } });
-      const [only] = ((await response.json()) as { hypervisors: Json[] }).hypervisors;
-      return only as Json;
+      const [only] = ((await response.json()) as { hypervisors: JsonObject[] }).hypervisors;
+      return only as JsonObject;
     };
 
     beforeAll(async () => {
@@ -84,7 +83,7 @@ if (unavailable !== undefined) {
     afterAll(async () => {
       if (cloud !== undefined) {
         // Whatever a failed run left: the agents take down its domain, taps, bridges and namespaces.
-        for (const server of await cliJson<Json[]>(['server', 'list', '--all-projects'], cloud.admin).catch(() => [])) {
+        for (const server of await cliJson<JsonObject[]>(['server', 'list', '--all-projects'], cloud.admin).catch(() => [])) {
           await cli(['server', 'delete', '--wait', String(server['ID'])], cloud.admin).catch(() => undefined);
         }
         await cli(['router', 'remove', 'subnet', 'r1', 'sub1']).catch(() => undefined);
@@ -191,10 +190,10 @@ if (unavailable !== undefined) {
 
       // Delete leaves nothing on the host: no domain, no directory, no tap, no port, no allocation.
       await cli(['server', 'delete', '--wait', 'vm1']);
-      expect(await cliJson<Json[]>(['server', 'list'])).toEqual([]);
+      expect(await cliJson<JsonObject[]>(['server', 'list'])).toEqual([]);
       expect((await host('virsh', ['-c', daemons.uri, 'list', '--all', '--name'])).split('\n')).not.toContain(`instance-${id}`);
       await expect(access(join(INSTANCES_PATH, id))).rejects.toThrow(/ENOENT/);
-      expect(await cliJson<Json[]>(['port', 'list', '--device-id', id])).toEqual([]);
+      expect(await cliJson<JsonObject[]>(['port', 'list', '--device-id', id])).toEqual([]);
       const links = await eventually(
         async () => (JSON.parse(await host('ip', ['-j', 'link', 'show'])) as { ifname: string }[]).map((link) => link.ifname),
         (names) => !names.includes(tap),

@@ -1,11 +1,10 @@
-import { eventually, passwordAuthRequest } from '@overcast/shared/testing';
+import { type AllInOne, clientEnvironment, type CloudUser, eventually, passwordAuthRequest, startAllInOne } from '@overcast/shared/testing';
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { type AllInOne, clientEnvironment, type CloudUser, startAllInOne } from './overcast-process';
 
 const run = promisify(execFile);
 const ADMIN_PASSWORD = 'image-e2e-admin';
@@ -64,7 +63,7 @@ describe('image service (Glance v2) with the openstack CLI', () => {
     bobToken = await tokenOf(bob);
     tinyPath = join(aio.dataDir, 'tiny.qcow2');
     await run('qemu-img', ['create', '-f', 'qcow2', tinyPath, '64M']);
-  }, 120_000);
+  }, 180_000);
 
   afterAll(() => aio?.close());
 

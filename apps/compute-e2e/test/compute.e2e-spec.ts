@@ -1,16 +1,15 @@
-import { eventually } from '@overcast/shared/testing';
+import { eventually, type JsonObject, type NetworkCloud, startNetworkCloud } from '@overcast/shared/testing';
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { type Json, type NetworkCloud, startNetworkCloud } from './network-cloud';
 
 const run = promisify(execFile);
 const ADMIN_PASSWORD = 'compute-e2e-admin';
 
 describe('compute service (Nova v2.1) with the openstack CLI, on the fake hypervisor', () => {
   let cloud: NetworkCloud;
-  const cliJson = <T = Json>(args: string[], user = cloud.alice) => cloud.cliJson<T>(args, user);
+  const cliJson = <T = JsonObject>(args: string[], user = cloud.alice) => cloud.cliJson<T>(args, user);
   const cli = (args: string[], user = cloud.alice) => cloud.cli(args, user);
   /** Polls `show` until `status` leaves its transitional values, and returns what it shows. */
   const settled = (kind: 'server' | 'volume' | 'image', name: string, transitional: string[]) =>
@@ -28,7 +27,7 @@ describe('compute service (Nova v2.1) with the openstack CLI, on the fake hyperv
     await cli(['image', 'create', '--disk-format', 'qcow2', '--container-format', 'bare', '--file', image, 'tiny']);
     await cli(['network', 'create', 'net1']);
     await cli(['subnet', 'create', '--network', 'net1', '--subnet-range', '10.0.0.0/24', 'sub1']);
-  }, 120_000);
+  }, 180_000);
 
   afterAll(() => cloud?.aio.close());
 
@@ -46,7 +45,7 @@ describe('compute service (Nova v2.1) with the openstack CLI, on the fake hyperv
     const server = await cliJson(['server', 'show', 'vm1']);
     expect(server).toMatchObject({ status: 'ACTIVE', key_name: 'k1', config_drive: 'True' });
     expect(JSON.stringify(server['addresses'])).toMatch(/10\.0\.0\.\d+/);
-    const port = (await cliJson<Json[]>(['port', 'list', '--server', 'vm1']))[0] as Json;
+    const port = (await cliJson<JsonObject[]>(['port', 'list', '--server', 'vm1']))[0] as JsonObject;
     expect(port).toBeDefined();
 
     expect(await cli(['console', 'log', 'show', 'vm1'])).toContain(`fake guest ${String(server['id'])} booted`);
@@ -76,8 +75,8 @@ describe('compute service (Nova v2.1) with the openstack CLI, on the fake hyperv
     await expect(cli(['server', 'show', String(server['id'])], cloud.bob)).rejects.toThrow(/No server with a name or ID/);
 
     await cli(['server', 'delete', '--wait', 'vm1']);
-    expect(await cliJson<Json[]>(['server', 'list'])).toEqual([]);
-    expect(await cliJson<Json[]>(['port', 'list', '--device-id', String(server['id'])])).toEqual([]);
+    expect(await cliJson<JsonObject[]>(['server', 'list'])).toEqual([]);
+    expect(await cliJson<JsonObject[]>(['port', 'list', '--device-id', String(server['id'])])).toEqual([]);
   }, 300_000);
 
   it('resizes a server and confirms, then resizes it back and reverts, with the CLI', async () => {

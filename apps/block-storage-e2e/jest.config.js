@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'block-storage-e2e',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};

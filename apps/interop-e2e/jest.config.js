@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'interop-e2e',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+};
