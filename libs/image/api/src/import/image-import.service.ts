@@ -106,7 +106,7 @@ export class ImageImportService implements OnModuleDestroy {
         throw badRequest(`The image data has ${staged.stored.size} bytes, not the ${announcedSize} announced by x-openstack-image-size.`);
       }
     } catch (error) {
-      await this.staging.delete(image.id).catch((cleanup: unknown) => this.logger.warn(`removing the staged data of image ${image.id} failed: ${reason(cleanup)}`));
+      await this.removeStaged(image.id);
       await this.images.update({ id: image.id, status: 'uploading', size: IsNull() }, { status: 'queued', updatedAt: new Date() });
       throw error;
     }
@@ -223,16 +223,23 @@ export class ImageImportService implements OnModuleDestroy {
       if (written.length === 0) {
         throw new Error('None of the uploads finished!');
       }
+      // The staged copy goes before the image's status changes (here or in undo), so that a client
+      // that sees the import end, active or queued again, finds none left.
+      await this.removeStaged(image.id);
       await this.activation.activate(image, 'importing', written, {
         remove: [IMPORT_TASK],
         set: { [IMPORTING_TO_STORES]: '', [FAILED_IMPORT]: storeList([...job.earlierFailures, ...failed]) },
       });
       this.logger.log(`import ${job.taskId} of image ${image.id} done: active in ${storeList(written.map(({ store }) => store.id))}`);
     } catch (error) {
+      await this.removeStaged(image.id);
       await this.undo(job, written, error);
-    } finally {
-      await this.staging.delete(image.id).catch((error: unknown) => this.logger.warn(`removing the staged data of image ${image.id} failed: ${reason(error)}`));
     }
+  }
+
+  /** The staged data is a copy: failing to remove it is logged, and does not fail the import. */
+  private async removeStaged(imageId: string): Promise<void> {
+    await this.staging.delete(imageId).catch((error: unknown) => this.logger.warn(`removing the staged data of image ${imageId} failed: ${reason(error)}`));
   }
 
   /** web-download's first half: the URL's data into the staging area, through the meter (size cap). */
