@@ -29,6 +29,8 @@ packages=(
   # deploy/install.sh's test: it copies the code with rsync; shellcheck lints it and
   # systemd-analyze (systemd) verifies its units
   rsync shellcheck systemd
+  # The multi-host test probes each host's APIs from inside its namespace
+  curl
 )
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -1,7 +1,10 @@
+import { envName } from '@overcast/shared/core';
 import {
+  API_SERVICES,
   cleanEnvironment,
   type Daemon,
   eventually,
+  type JsonObject,
   type LibvirtDaemons,
   NetnsLab,
   overcast,
@@ -15,17 +18,18 @@ import {
   startPrivateRabbitmq,
   Teardown,
   waitUntil,
+  whyNoLibvirt,
 } from '@overcast/shared/testing';
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 const INSTALL_SH = join(__dirname, '..', '..', '..', 'deploy', 'install.sh');
-const PORTS = { identity: 5000, compute: 8774, image: 9292, network: 9696, 'block-storage': 8776 } as const;
-type ApiService = keyof typeof PORTS;
-const API_SERVICES = Object.keys(PORTS) as ApiService[];
+type ApiService = (typeof API_SERVICES)[number];
+const PORTS: Record<ApiService, number> = { identity: 5000, compute: 8774, image: 9292, network: 9696, 'block-storage': 8776 };
 /**
  * How fast a lost agent is noticed: seconds here, where a real cloud takes a minute (its defaults);
  * still seven missed reports, as a loaded machine delays them (at 8 s, live hosts were seen down).
@@ -36,8 +40,6 @@ const TIMING = {
   OVERCAST_COMPUTE_AGENT_REPORT_INTERVAL_SECONDS: '2',
   OVERCAST_NETWORK_AGENT_REPORT_INTERVAL_SECONDS: '5',
 };
-
-export type Json = Record<string, unknown>;
 
 /** One machine of the lab: its namespace and address, and what deploy/install.sh wrote for it (under `root`). */
 export interface LabMachine {
@@ -56,6 +58,23 @@ export interface ComputeMachine extends LabMachine {
   instancesPath: string;
   computeAgent: Daemon;
   networkAgent: Daemon;
+}
+
+/** What the lab runs besides libvirt's tools: install.sh's, the controller's servers, and its health probe. */
+const LAB_TOOLS: [string, string][] = [
+  ['/usr/bin/rsync', 'rsync'],
+  ['/usr/sbin/useradd', 'passwd'],
+  ['/usr/lib/postgresql', 'postgresql'],
+  ['/usr/sbin/rabbitmq-server', 'rabbitmq-server'],
+  ['/usr/bin/unshare', 'util-linux'],
+  ['/usr/bin/curl', 'curl'],
+];
+
+/** Why the lab cannot run on this machine (what is missing), or undefined. */
+export function whyNoMultiHostLab(): string | undefined {
+  const missing = LAB_TOOLS.filter(([path]) => !existsSync(path)).map(([path, pkg]) => `${path} (${pkg})`);
+  const libvirt = whyNoLibvirt();
+  return libvirt ?? (missing.length === 0 ? undefined : `missing: ${missing.join(', ')}`);
 }
 
 /**
@@ -108,7 +127,7 @@ export class MultiHostLab {
     }
   }
 
-  async openstackJson<T = Json>(args: string[]): Promise<T> {
+  async openstackJson<T = JsonObject>(args: string[]): Promise<T> {
     return JSON.parse(await this.openstack([...args, '-f', 'json'])) as T;
   }
 
@@ -150,7 +169,7 @@ export class MultiHostLab {
     }
     // Bootstrap reads every service's settings (install.sh hands it the union of the five files).
     const servicePasswords = Object.fromEntries(
-      await Promise.all(API_SERVICES.slice(1).map(async (service) => [`OVERCAST_${service.toUpperCase().replace('-', '_')}_SERVICE_PASSWORD`, await secret(`service-${service}`)])),
+      await Promise.all(API_SERVICES.slice(1).map(async (service) => [envName(service, ['servicePassword']), await secret(`service-${service}`)])),
     );
     await overcast(['bootstrap'], { ...config('identity'), ...servicePasswords, OVERCAST_ADMIN_PASSWORD: await secret('admin-password') }, machine.namespace);
     const apis = API_SERVICES.map((service) => this.track(startOvercast(`${service} on the controller`, ['serve', service], config(service), machine.namespace)));

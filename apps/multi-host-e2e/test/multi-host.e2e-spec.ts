@@ -1,14 +1,14 @@
-import { eventually, GUEST_MARKER, markerLines, runCommand, runInNamespace, testGuestImage, whyNoLibvirt } from '@overcast/shared/testing';
+import { eventually, GUEST_MARKER, type JsonObject, markerLines, runCommand, runInNamespace, testGuestImage } from '@overcast/shared/testing';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type ComputeMachine, type Json, MultiHostLab } from './multi-host-lab';
+import { type ComputeMachine, MultiHostLab, whyNoMultiHostLab } from './multi-host-lab';
 
 /** A boot under TCG reaches the guest's ready marker in 10–18 s (drivers.md), slower with two guests on 2 cores. */
 const BOOT_MS = 180_000;
 /** What the guests' user data prints once it has pinged its peer (or given up). */
 const PEER_MARKER = 'OVERCAST-PEER';
 
-const unavailable = whyNoLibvirt();
+const unavailable = whyNoMultiHostLab();
 
 /** User data the test guest runs after booting (a `#!` script): pings `peer` for up to a minute. */
 const pingPeerScript = (peer: string) => `#!/bin/sh
@@ -39,7 +39,7 @@ if (unavailable !== undefined) {
     const computeHost = (name: string) => lab.computes.find((host) => host.name === name) as ComputeMachine;
     /** `compute service list`: each host's state (up or down). */
     const hostStates = async () =>
-      Object.fromEntries((await lab.openstackJson<Json[]>(['compute', 'service', 'list'])).map((service) => [String(service['Host']), String(service['State'])]));
+      Object.fromEntries((await lab.openstackJson<JsonObject[]>(['compute', 'service', 'list'])).map((service) => [String(service['Host']), String(service['State'])]));
     /** Waits until `compute service list` says `host` is `state`, and returns every host's. */
     const untilHostIs = (host: string, state: 'up' | 'down') => eventually(hostStates, (states) => states[host] === state, 60_000);
     const expectActive = async (server: string) => {
@@ -64,7 +64,7 @@ if (unavailable !== undefined) {
 
     afterAll(async () => {
       if (lab !== undefined) {
-        for (const server of await lab.openstackJson<Json[]>(['server', 'list', '--all-projects']).catch(() => [])) {
+        for (const server of await lab.openstackJson<JsonObject[]>(['server', 'list', '--all-projects']).catch(() => [])) {
           await openstack('server', 'delete', '--wait', String(server['ID'])).catch(() => undefined);
         }
         await lab.close();
@@ -75,9 +75,9 @@ if (unavailable !== undefined) {
       // Each compute agent reports its host once it has started.
       const bothUp = (states: Record<string, string>) => states['compute1'] === 'up' && states['compute2'] === 'up';
       expect(await eventually(hostStates, bothUp, 60_000)).toEqual({ compute1: 'up', compute2: 'up' });
-      const agents = await lab.until<Json[]>(['network', 'agent', 'list'], (listed) => listed.length === 2 && listed.every((agent) => agent['Alive'] === true), 60_000);
+      const agents = await lab.until<JsonObject[]>(['network', 'agent', 'list'], (listed) => listed.length === 2 && listed.every((agent) => agent['Alive'] === true), 60_000);
       expect(agents.map((agent) => agent['Host']).sort()).toEqual(['compute1', 'compute2']);
-      const volumeServices = await lab.until<Json[]>(['volume', 'service', 'list'], (listed) => listed.every((service) => service['State'] === 'up'), 60_000);
+      const volumeServices = await lab.until<JsonObject[]>(['volume', 'service', 'list'], (listed) => listed.every((service) => service['State'] === 'up'), 60_000);
       expect(volumeServices.map((service) => `${String(service['Binary'])} ${String(service['Host'])}`).sort()).toEqual(['cinder-scheduler controller', 'cinder-volume storage@file']);
     }, 120_000);
 
@@ -118,14 +118,14 @@ if (unavailable !== undefined) {
 
       // A volume of the storage host's backend, hot-plugged into vm1 on its compute host.
       await openstack('volume', 'create', '--size', '1', 'v1');
-      const volume = await lab.until<Json>(['volume', 'show', 'v1'], (shown) => shown['status'] !== 'creating');
+      const volume = await lab.until<JsonObject>(['volume', 'show', 'v1'], (shown) => shown['status'] !== 'creating');
       expect(volume).toMatchObject({ status: 'available', 'os-vol-host-attr:host': expect.stringMatching(/^storage@/) });
       await openstack('server', 'add', 'volume', 'vm1', 'v1');
-      expect((await lab.until<Json>(['volume', 'show', 'v1'], (shown) => !['available', 'reserved', 'attaching'].includes(String(shown['status']))))['status']).toBe('in-use');
+      expect((await lab.until<JsonObject>(['volume', 'show', 'v1'], (shown) => !['available', 'reserved', 'attaching'].includes(String(shown['status']))))['status']).toBe('in-use');
       const [added] = markerLines(await consoleWith('vm1', GUEST_MARKER.diskAdded), GUEST_MARKER.diskAdded);
       expect(added).toMatch(/^vd[b-z]$/);
       await openstack('server', 'remove', 'volume', 'vm1', 'v1');
-      expect((await lab.until<Json>(['volume', 'show', 'v1'], (shown) => !['in-use', 'detaching'].includes(String(shown['status']))))['status']).toBe('available');
+      expect((await lab.until<JsonObject>(['volume', 'show', 'v1'], (shown) => !['in-use', 'detaching'].includes(String(shown['status']))))['status']).toBe('available');
       expect(markerLines(await consoleWith('vm1', GUEST_MARKER.diskRemoved), GUEST_MARKER.diskRemoved)).toEqual([added]);
       await openstack('volume', 'delete', 'v1');
     }, 600_000);
@@ -145,7 +145,7 @@ if (unavailable !== undefined) {
       await openstack('server', 'create', '--image', 'tiny', '--flavor', 'm1.tiny', '--network', 'net1', '--hint', `group=${String(group['id'])}`, '--wait', 'vm4');
       const refused = await show('server', 'vm4');
       expect(refused['status']).toBe('ERROR');
-      const fault = String((refused['fault'] as Json)['message']);
+      const fault = String((refused['fault'] as JsonObject)['message']);
       expect(fault).toContain('No valid host was found.');
       expect(fault).toContain(`${killedHost.name}: ComputeFilter: the host is down`);
       expect(fault).toContain(`${otherHost.name}: ServerGroupAntiAffinityFilter`);
@@ -172,7 +172,7 @@ if (unavailable !== undefined) {
       await openstack('server', 'migrate', '--wait', 'vm3');
       expect((await show('server', 'vm3'))['status']).toBe('VERIFY_RESIZE');
       await openstack('server', 'resize', 'confirm', 'vm3');
-      await lab.until<Json>(['server', 'show', 'vm3'], (shown) => shown['status'] !== 'VERIFY_RESIZE');
+      await lab.until<JsonObject>(['server', 'show', 'vm3'], (shown) => shown['status'] !== 'VERIFY_RESIZE');
       await expectActive('vm3');
       const destination = await hostOf('vm3');
       expect(destination).not.toBe(source);
@@ -192,7 +192,7 @@ if (unavailable !== undefined) {
         expect(await domains(host)).toEqual([]);
         expect(await lab.openstackJson(['hypervisor', 'show', host.name])).toMatchObject({ running_vms: 0, memory_mb_used: 0 });
       }
-      expect((await lab.openstackJson<Json[]>(['port', 'list', '--device-owner', 'compute:nova'])).length).toBe(0);
+      expect((await lab.openstackJson<JsonObject[]>(['port', 'list', '--device-owner', 'compute:nova'])).length).toBe(0);
     }, 300_000);
   });
 }

@@ -6,6 +6,7 @@
 //    token issue (password) and token validation at concurrency 1, 8 and 32, then both at once
 //    (validation latency while argon2 hashes at full speed), and the process's peak RSS.
 import autocannon from 'autocannon';
+import { envName } from '@overcast/shared/core';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +22,7 @@ async function childEnv(dataDir: string, extra: Record<string, string> = {}): Pr
   const urls: Record<string, string> = {};
   for (const service of API_SERVICES) {
     const port = await freePort();
-    env[`OVERCAST_${service.toUpperCase().replace('-', '_')}_PORT`] = String(port);
+    env[envName(service, ['port'])] = String(port);
     urls[service] = `http://127.0.0.1:${port}`;
   }
   return { env, urls };
@@ -96,7 +97,7 @@ async function benchIdentity(): Promise<string[]> {
   const dataDir = await mkdtemp(join(tmpdir(), 'overcast-bench-identity-'));
   const { env, urls } = await childEnv(dataDir, {
     OVERCAST_IDENTITY_DATABASE_URL: database.url,
-    ...Object.fromEntries(API_SERVICES.filter((service) => service !== 'identity').map((service) => [`OVERCAST_${service.toUpperCase().replace('-', '_')}_SERVICE_PASSWORD`, `${service}-bench`])),
+    ...Object.fromEntries(API_SERVICES.filter((service) => service !== 'identity').map((service) => [envName(service, ['servicePassword']), `${service}-bench`])),
   });
   const baseUrl = urls['identity'] as string;
   let identity: Daemon | undefined;

@@ -2,7 +2,7 @@ import { volumeAgentSettings } from '@overcast/block-storage/agent';
 import { computeAgentSettings } from '@overcast/compute/agent';
 import { networkAgentSettings } from '@overcast/network/agent';
 import { SERVICE_NAMES, serviceSettings } from '@overcast/overcast/runtime';
-import { commonSettings, type ConfigSources, loadConfig, readConfigFile, Secret } from '@overcast/shared/core';
+import { commonSettings, type ConfigSources, envName, loadConfig, readConfigFile, Secret } from '@overcast/shared/core';
 import { cleanEnvironment, createTestDatabase, overcast, type TestDatabase } from '@overcast/shared/testing';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -442,7 +442,7 @@ if (unavailable !== undefined) {
       const output = await overcast(['db', 'sync', service], {
         ...cleanEnvironment(),
         OVERCAST_CONFIG_FILE: join(root, 'etc', 'overcast', `${service}.yaml`),
-        [`OVERCAST_${service.toUpperCase().replace('-', '_')}_DATABASE_URL`]: database.url,
+        [envName(service, ['databaseUrl'])]: database.url,
       });
       expect(output).toMatch(new RegExp(`^${service}: applied \\w+`));
     });

@@ -1,3 +1,4 @@
+import { envName } from '@overcast/shared/core';
 import { cleanEnvironment, createTestDatabase, createTestVhost, type Daemon, eventually, freePort, overcast, passwordAuthRequest, startOvercast, type TestDatabase, type TestVhost, waitUntilHealthy } from '@overcast/shared/testing';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import { execFile } from 'node:child_process';
@@ -10,7 +11,6 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 const ADMIN_PASSWORD = 'multi-node-admin-password';
 const SERVICES = ['identity', 'compute', 'image', 'network', 'block-storage'] as const;
-const envSegment = (service: string) => service.toUpperCase().replace(/-/g, '_');
 
 const decodeSegment = (token: string, index: number) => JSON.parse(Buffer.from(token.split('.')[index] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
 const kidOf = (token: string) => decodeSegment(token, 0)['kid'] as string;
@@ -127,9 +127,9 @@ describe('multi-node: identity, compute and network as separate processes on Pos
       OVERCAST_LOG_LEVEL: 'warn',
     };
     for (const service of SERVICES) {
-      env[`OVERCAST_${envSegment(service)}_PORT`] = String(ports[service]);
+      env[envName(service, ['port'])] = String(ports[service]);
       if (service !== 'identity') {
-        env[`OVERCAST_${envSegment(service)}_SERVICE_PASSWORD`] = `${service}-service-password`;
+        env[envName(service, ['servicePassword'])] = `${service}-service-password`;
       }
     }
     const clouds = [

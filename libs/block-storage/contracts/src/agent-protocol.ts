@@ -6,7 +6,7 @@ export const VOLUME_SERVER_TOPIC = 'block-storage-server';
 /**
  * The version of the volume agents' protocol, on both sides: the service serves its topic and an
  * agent its own at it, and an agent reports at it, which tells the service what that agent speaks.
- * The service sends each agent at the older of the two (olderVersion), so during a rolling upgrade
+ * The service sends each agent at the older of the two (sendVersion), so during a rolling upgrade
  * a new service and an old agent understand each other. 1.1: the report's `startedAt`.
  */
 export const VOLUME_PROTOCOL_VERSION = '1.1';

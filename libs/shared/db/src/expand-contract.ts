@@ -148,7 +148,7 @@ function contractChanges(before: SchemaSnapshot, after: SchemaSnapshot): string[
  * (so a declaration cannot outlive what it explains).
  */
 export async function expandContractViolations(url: string, migrations: readonly MigrationClass[]): Promise<string[]> {
-  // A database that knows the first `count` migrations, which applies the last (the others already are).
+  // A database that knows the first `count` migrations (count ≥ 1), which applies the last (the others already are).
   const applyUpTo = async (count: number) => {
     // No dataDir: that is where embedded databases live, and this one is at `url`.
     const database = await openDatabase({ url, dataDir: '', service: 'expand-contract', entities: [], migrations: migrations.slice(0, count) });
@@ -161,7 +161,8 @@ export async function expandContractViolations(url: string, migrations: readonly
   };
 
   const violations: string[] = [];
-  let before = (await applyUpTo(0)).schema;
+  // Before the first migration: nothing that a migration could contract.
+  let before: SchemaSnapshot = { tables: new Map(), enums: new Map() };
   for (const [index, migration] of migrations.entries()) {
     const { name, schema } = await applyUpTo(index + 1);
     const changes = contractChanges(before, schema);

@@ -1,3 +1,4 @@
+import { envName } from '@overcast/shared/core';
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -89,7 +90,7 @@ export async function startAllInOne(adminPassword: string, settings: Record<stri
   const urls = {} as AllInOne['urls'];
   for (const service of API_SERVICES) {
     const port = await freePort();
-    env[`OVERCAST_${service.toUpperCase().replace('-', '_')}_PORT`] = String(port);
+    env[envName(service, ['port'])] = String(port);
     urls[service] = `http://127.0.0.1:${port}`;
   }
   const aio = startOvercast('aio', ['aio'], env);

@@ -30,11 +30,7 @@ export class HypervisorsService {
 
   async show(caller: Caller, id: string): Promise<Record<string, unknown>> {
     caller.enforce(`${RULE}:show`);
-    const node = isUuid(id) ? await this.nodes.find(id) : null;
-    if (node === null) {
-      throw hypervisorNotFound(id);
-    }
-    const [hypervisor] = await this.hypervisors([node]);
+    const [hypervisor] = await this.hypervisors([await this.node(id)]);
     return { hypervisor: hypervisorDetail(hypervisor as Hypervisor) };
   }
 
@@ -44,9 +40,7 @@ export class HypervisorsService {
    */
   async uptime(caller: Caller, id: string): Promise<never> {
     caller.enforce(`${RULE}:uptime`);
-    if (!isUuid(id) || (await this.nodes.find(id)) === null) {
-      throw hypervisorNotFound(id);
-    }
+    await this.node(id);
     throw new OpenStackError('notImplemented', 'The requested functionality is not supported.');
   }
 
@@ -77,6 +71,15 @@ export class HypervisorsService {
         }),
       ),
     };
+  }
+
+  /** The compute node a hypervisor id names, or Nova's 404. */
+  private async node(id: string): Promise<ComputeNodeEntity> {
+    const node = isUuid(id) ? await this.nodes.find(id) : null;
+    if (node === null) {
+      throw hypervisorNotFound(id);
+    }
+    return node;
   }
 
   private async matching(pattern: string): Promise<Hypervisor[]> {

@@ -205,35 +205,43 @@ export class ImageImportService implements OnModuleDestroy {
     const written: WrittenData[] = [];
     const failed: string[] = [];
     try {
-      if (job.uri !== undefined) {
-        await this.download(job, job.uri, signal);
-      }
-      for (const store of job.stores) {
-        try {
-          const staged = addAbortSignal(signal, await this.staging.get(image.id));
-          written.push(await this.activation.write(image, store, staged));
-        } catch (error) {
-          if (job.allStoresMustSucceed || signal.aborted) {
-            throw error;
-          }
-          this.logger.warn(`import ${job.taskId} of image ${image.id}: store ${store.id} failed, the others go on (all_stores_must_succeed is false): ${reason(error)}`);
-          failed.push(store.id);
+      try {
+        if (job.uri !== undefined) {
+          await this.download(job, job.uri, signal);
         }
+        await this.writeToStores(job, signal, written, failed);
+      } finally {
+        // The staged copy goes before the image's status changes (here or in undo), so that a client
+        // that sees the import end, active or queued again, finds none left.
+        await this.removeStaged(image.id);
       }
       if (written.length === 0) {
         throw new Error('None of the uploads finished!');
       }
-      // The staged copy goes before the image's status changes (here or in undo), so that a client
-      // that sees the import end, active or queued again, finds none left.
-      await this.removeStaged(image.id);
       await this.activation.activate(image, 'importing', written, {
         remove: [IMPORT_TASK],
         set: { [IMPORTING_TO_STORES]: '', [FAILED_IMPORT]: storeList([...job.earlierFailures, ...failed]) },
       });
       this.logger.log(`import ${job.taskId} of image ${image.id} done: active in ${storeList(written.map(({ store }) => store.id))}`);
     } catch (error) {
-      await this.removeStaged(image.id);
       await this.undo(job, written, error);
+    }
+  }
+
+  /** The staged data into each target store: what was written goes to `written`, the stores that failed (when others may go on) to `failed`. */
+  private async writeToStores(job: ImportJob, signal: AbortSignal, written: WrittenData[], failed: string[]): Promise<void> {
+    const { image } = job;
+    for (const store of job.stores) {
+      try {
+        const staged = addAbortSignal(signal, await this.staging.get(image.id));
+        written.push(await this.activation.write(image, store, staged));
+      } catch (error) {
+        if (job.allStoresMustSucceed || signal.aborted) {
+          throw error;
+        }
+        this.logger.warn(`import ${job.taskId} of image ${image.id}: store ${store.id} failed, the others go on (all_stores_must_succeed is false): ${reason(error)}`);
+        failed.push(store.id);
+      }
     }
   }
 

@@ -30,10 +30,8 @@ async function binDirectory(): Promise<string> {
 }
 
 export interface PrivatePostgresOptions {
-  /** A network namespace to run in (a simulated host); its own loopback, so the standard port is free there. */
+  /** A network namespace to run in (a simulated host): its own loopback, so it serves on the standard port there. */
   namespace?: string;
-  /** Default: 5432 in a namespace, a free port otherwise. */
-  port?: number;
 }
 
 /**
@@ -45,8 +43,8 @@ export async function startPrivatePostgres(options: PrivatePostgresOptions = {})
   const bin = await binDirectory();
   const directory = await mkdtemp(join(tmpdir(), 'overcast-pg-'));
   const data = join(directory, 'data');
-  const port = options.port ?? (options.namespace === undefined ? await freePort() : 5432);
   const { namespace } = options;
+  const port = namespace === undefined ? await freePort() : 5432;
   const run = (command: string, args: string[]) => (namespace === undefined ? runCommand(command, args) : runInNamespace(namespace, command, args));
   const asPostgres = (command: string, args: string[]) => run('runuser', ['-u', 'postgres', '--', join(bin, command), ...args]);
   const serverOptions = `-p ${port} -k ${directory} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off`;
