@@ -131,7 +131,7 @@ describe('compute API: the operator and accounting views', () => {
   });
 
   describe('agent protocol versions', () => {
-    it("keeps the version each host's agent reports at, which the service sends it at (docs/architecture.md)", async () => {
+    it("keeps the version each host's agent reports at: its release's (an older agent's: agent-versions.int-spec)", async () => {
       const rows = await compute.dataSource.query<{ host: string; bus_version: string }[]>('SELECT host, bus_version FROM compute_nodes ORDER BY host');
       expect(rows).toEqual([
         { host: 'host-a', bus_version: COMPUTE_PROTOCOL_VERSION },
